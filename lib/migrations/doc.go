@@ -24,6 +24,11 @@
 // stops later runs until an operator repairs it. Transaction control
 // (BEGIN, COMMIT, ROLLBACK) in a transactional file is refused at load.
 //
+// Within one run, only the last commit waits for the disk: flushing it
+// flushes every earlier commit too, so everything is durable when Apply
+// returns, and a crash during the run loses whole files (each with its
+// ledger row), which run again next time.
+//
 // # Ledger and guards
 //
 // The ledger table (public.migrations_applied by default) records, per

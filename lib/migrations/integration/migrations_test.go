@@ -267,9 +267,13 @@ func TestRunnerKilledMidApplyLeavesConsistentLedger(t *testing.T) {
 	fsys := files(
 		"001_a.sql", "CREATE TABLE effects (file text PRIMARY KEY); INSERT INTO effects VALUES ('001');",
 		"002_b.sql", "INSERT INTO effects VALUES ('002');",
-		"003_slow.sql", "INSERT INTO effects VALUES ('003'); SELECT pg_sleep(30);",
+		"003_slow.sql", "INSERT INTO effects VALUES ('003'); SELECT pg_sleep(30) FROM go_slow;",
 		"004_d.sql", "INSERT INTO effects VALUES ('004');",
 	)
+	// Only the killed run sleeps: the rerun finds go_slow empty.
+	if _, err := pool.Exec(ctx, "CREATE TABLE go_slow AS SELECT 1 AS once"); err != nil {
+		t.Fatal(err)
+	}
 	dir := writeDir(t, fsys)
 	cmd := child(ctx, dsn, dir)
 	if err := cmd.Start(); err != nil {
@@ -288,6 +292,9 @@ func TestRunnerKilledMidApplyLeavesConsistentLedger(t *testing.T) {
 	})
 	if n := queryInt(t, pool, `SELECT count(*) FROM effects e FULL JOIN migrations_applied m ON m.version = e.file::int WHERE e.file IS NULL OR m.version IS NULL`); n != 0 {
 		t.Fatalf("%d files have an effect without a ledger row or the reverse", n)
+	}
+	if _, err := pool.Exec(ctx, "TRUNCATE go_slow"); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := newProvider(t, pool, fsys).Apply(ctx); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,52 @@
+# TRM business plane. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Every package of every module of the workspace (go.work).
+PKGS := git.dev.trmtracking.org/trm/directus/...
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEST_TIMEOUT ?= 30m
+FUZZTIME ?= 20s
+
+.PHONY: help dev dev-stop test lint unit bench fuzz deps build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## install system packages the tests need (PostgreSQL 15 + PostGIS)
+	@scripts/install-deps.sh
+
+build: ## build trmctl into bin/
+	go build -o bin/trmctl ./cmd/trmctl
+
+dev: deps build ## the main job: local PostgreSQL + PostGIS, db-init applied, status shown
+	@url=$$(scripts/dev-postgres.sh start); \
+	bin/trmctl migrate up --database-url "$$url" --timescaledb optional; \
+	bin/trmctl migrate status --database-url "$$url"; \
+	echo; echo "Database: $$url  (stop it with: make dev-stop)"
+
+dev-stop: ## stop the local development database (its data stays in .dev/)
+	@scripts/dev-postgres.sh stop
+
+lint: ## gofmt, go vet and staticcheck on every module
+	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet $(PKGS)
+	go run $(STATICCHECK) $(PKGS)
+
+test: deps lint ## lint, then every test against real PostgreSQL (the CI command)
+	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+unit: ## tests that need no database
+	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl
+
+bench: deps ## benchmarks (figures for the issue notes)
+	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
+
+fuzz: ## run each fuzz target for FUZZTIME
+	@for pkg in ./lib/migrations ./lib/snapshot; do \
+	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests and the dev stack need:
+# PostgreSQL 15 server binaries and PostGIS 3. Idempotent: does nothing
+# when they are present. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+pg_bin=/usr/lib/postgresql/15/bin
+need=()
+[ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
+ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
+[ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || need+=(util-linux)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-deps: PostgreSQL 15 and PostGIS present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=sudo
+  else
+    echo "install-deps: missing ${need[*]}; run as root: apt-get update && apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+
+start=$(date +%s)
+echo "install-deps: installing ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The Debian package creates and starts a default cluster on port 5432;
+# tests and the dev stack use throwaway clusters of their own.
+echo "install-deps: done in $(( $(date +%s) - start ))s"
