@@ -1,0 +1,212 @@
+package directusctl
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// CLI runs Directus's command-line interface. It calls the API package's
+// CLI script directly with node: `npx directus` and the image's cli.js
+// first ask the npm registry for updates (8 s without network).
+type CLI struct {
+	// Node is the node binary (Node 22 or later).
+	Node string
+	// Script is @directus/api/dist/cli/run.js of the installed Directus.
+	Script string
+	// Dir is the working directory (the Directus root: extensions and
+	// uploads paths are relative to it).
+	Dir string
+	// Env is the complete environment of the CLI process: nothing is
+	// inherited, so what Directus sees is exactly what the caller chose.
+	Env []string
+	// Grace is how long a cancelled command gets between SIGTERM and
+	// SIGKILL (default 10 s), so a schema apply can roll back cleanly.
+	Grace time.Duration
+}
+
+// DefaultImageCLI is the CLI inside the directus/directus:11 image.
+func DefaultImageCLI(env []string) *CLI {
+	return &CLI{Node: "node", Script: "/directus/node_modules/@directus/api/dist/cli/run.js", Dir: "/directus", Env: env}
+}
+
+// LogLine is one line Directus logged, parsed from its JSON log format.
+type LogLine struct {
+	Level int    `json:"level"`
+	Msg   string `json:"msg"`
+	Raw   string `json:"-"`
+}
+
+// Result is a finished CLI command.
+type Result struct {
+	Args     []string
+	Stdout   []byte
+	Stderr   []byte
+	Logs     []LogLine
+	Duration time.Duration
+}
+
+// CLIError is a CLI command that failed: a non-zero exit, or an error that
+// Directus logged while exiting 0 (it does, e.g. for a schema apply on a
+// database that was never bootstrapped).
+type CLIError struct {
+	Command  string
+	ExitCode int
+	// Message is the first error Directus logged, or the output's tail.
+	Message string
+	// NotInstalled is set when Directus says its tables are missing: run
+	// bootstrap first.
+	NotInstalled bool
+	Output       string
+}
+
+func (e *CLIError) Error() string {
+	msg := fmt.Sprintf("directus %s failed (exit %d): %s", e.Command, e.ExitCode, e.Message)
+	if e.NotInstalled {
+		msg += " (the database has no Directus tables: run bootstrap first)"
+	}
+	return msg
+}
+
+// Pino levels: 50 error, 60 fatal.
+const levelError = 50
+
+// Version reads the installed @directus/api package's name and version,
+// which changes whenever the Directus release (and so its system tables)
+// changes.
+func (c *CLI) Version() (string, error) {
+	path := filepath.Join(filepath.Dir(c.Script), "..", "..", "package.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("directus version: %w (is Directus installed? the CLI script is %s)", err, c.Script)
+	}
+	var pkg struct{ Name, Version string }
+	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Version == "" {
+		return "", fmt.Errorf("directus version: %s is not a package.json with a version", path)
+	}
+	return pkg.Name + "@" + pkg.Version, nil
+}
+
+// Run runs the CLI with args and judges the outcome from its exit code
+// and its logs.
+func (c *CLI) Run(ctx context.Context, args ...string) (*Result, error) {
+	if _, err := os.Stat(c.Script); err != nil {
+		return nil, fmt.Errorf("directus CLI %s: %w (install Directus: make directus)", c.Script, err)
+	}
+	cmd := exec.CommandContext(ctx, c.Node, append([]string{c.Script}, args...)...)
+	cmd.Dir = c.Dir
+	// JSON logs can be parsed; pretty logs are for people.
+	cmd.Env = append(append([]string{}, c.Env...), "LOG_STYLE=raw")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// On cancellation, ask politely first: Directus rolls back its
+	// transaction on SIGTERM.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = c.Grace
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 10 * time.Second
+	}
+	start := time.Now()
+	err := cmd.Run()
+	res := &Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
+	res.Logs = append(parseLogs(stdout.Bytes()), parseLogs(stderr.Bytes())...)
+	command := strings.Join(args, " ")
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, fmt.Errorf("directus %s: stopped: %w", command, context.Cause(ctx))
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return res, fmt.Errorf("directus %s: %w", command, err)
+		}
+		return res, res.failure(command, ee.ExitCode())
+	}
+	for _, l := range res.Logs {
+		if l.Level >= levelError {
+			return res, res.failure(command, 0)
+		}
+	}
+	return res, nil
+}
+
+func (r *Result) failure(command string, code int) *CLIError {
+	e := &CLIError{Command: command, ExitCode: code, Output: tail(string(r.Stdout)+string(r.Stderr), 2000)}
+	for _, l := range r.Logs {
+		if l.Level >= levelError {
+			e.Message = l.Msg
+			break
+		}
+	}
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(tail(string(r.Stderr)+string(r.Stdout), 500))
+	}
+	lower := strings.ToLower(e.Output)
+	e.NotInstalled = strings.Contains(lower, "isn't installed") || strings.Contains(lower, "doesn't have directus tables")
+	return e
+}
+
+func parseLogs(b []byte) []LogLine {
+	var out []LogLine
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 || line[0] != '{' {
+			continue
+		}
+		var l LogLine
+		if json.Unmarshal(line, &l) == nil && l.Level > 0 {
+			l.Raw = string(line)
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// Bootstrap installs or upgrades Directus's system tables and creates the
+// first admin from ADMIN_EMAIL and ADMIN_PASSWORD. Idempotent.
+func (c *CLI) Bootstrap(ctx context.Context) (*Result, error) {
+	return c.Run(ctx, "bootstrap")
+}
+
+// Snapshot returns the live schema as Directus's own YAML snapshot.
+func (c *CLI) Snapshot(ctx context.Context) ([]byte, *Result, error) {
+	dir, err := os.MkdirTemp("", "trm-snapshot-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "snapshot.yaml")
+	res, err := c.Run(ctx, "schema", "snapshot", "--yes", path)
+	if err != nil {
+		return nil, res, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, res, fmt.Errorf("directus schema snapshot wrote no file: %w", err)
+	}
+	return b, res, nil
+}
+
+// Apply applies a snapshot file, in one transaction: a failure changes
+// nothing. It deletes whatever the file lacks, so callers check the plan
+// first.
+func (c *CLI) Apply(ctx context.Context, path string) (*Result, error) {
+	return c.Run(ctx, "schema", "apply", "--yes", path)
+}
