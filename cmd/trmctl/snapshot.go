@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
+)
+
+// newSnapshotCmd groups the snapshot commands. Each subcommand has its own
+// constructor (newSnapshotDiffCmd, …) so that more can join the group.
+func newSnapshotCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "snapshot <command>",
+		Short: "Read, diff and check Directus schema snapshots",
+		Long: `Work with Directus schema snapshots: the YAML or JSON files that
+'directus schema snapshot' writes and GET /schema/snapshot returns.`,
+	}
+	cmd.AddCommand(newSnapshotDiffCmd(a))
+	return cmd
+}
+
+// snapshotDiffFormats are the values --format takes.
+const snapshotDiffFormats = "text, markdown or json"
+
+func newSnapshotDiffCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "diff <from> <to> [flags]",
+		Short: "Show what changes between two schema snapshots",
+		Long: `Compare two Directus schema snapshots the way Directus does: collections
+by name; fields, relations and system fields by collection and field.
+Neither the order of items or keys, nor meta.id, nor the Directus version
+header counts as a difference.
+
+Each change is a create, update or delete; an update lists every changed
+value. Changes that can lose data or fail on existing rows (dropping a
+table, column or relation, changing a type, shrinking a length, making a
+column NOT NULL or UNIQUE, ...) are marked destructive with '!'; dropping
+a system-field index is marked as a warning with '*'.
+
+Either side may be '-' to read standard input. YAML and JSON are told
+apart by content.
+
+Exit status:
+  0  no difference, or differences without --exit-code
+  1  differences, with --exit-code
+  2  error: unreadable or malformed snapshot, bad flag or argument`,
+		Example: `  # What would applying the committed snapshot change on a live instance?
+  $ trmctl snapshot diff live.yaml snapshots/schema.yaml
+
+  # Fail a CI step when the committed snapshot is out of date
+  $ trmctl snapshot diff --exit-code snapshots/schema.yaml fresh.yaml
+
+  # Comment on a pull request, leaving out the tables db-init owns
+  $ git show main:snapshots/schema.yaml |
+      trmctl snapshot diff - snapshots/schema.yaml --format markdown \
+        --exclude positions --exclude 'migrations_*'
+
+  # Feed a program
+  $ trmctl snapshot diff old.json new.json --format json | jq '.summary'`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSnapshotDiff(args[0], args[1])
+		},
+	}
+	f := cmd.Flags()
+	f.String("format", "text", "output `format`: "+snapshotDiffFormats)
+	f.Bool("exit-code", false, "exit 1 when the snapshots differ and 0 when they do not")
+	f.StringSlice("exclude", nil, "leave out collections whose name matches `pattern` (path.Match glob; repeat or separate with commas)")
+	return cmd
+}
+
+func (a *app) runSnapshotDiff(fromArg, toArg string) error {
+	format := strings.ToLower(strings.TrimSpace(a.cfg.GetString("format")))
+	switch format {
+	case "text", "markdown", "json":
+	default:
+		return usageErrorf("invalid --format %q: use %s", a.cfg.GetString("format"), snapshotDiffFormats)
+	}
+	if fromArg == "-" && toArg == "-" {
+		return usageErrorf("only one of <from> and <to> can be '-' (standard input)")
+	}
+	patterns := splitPatterns(a.cfg.GetStringSlice("exclude"))
+
+	from, err := a.readSnapshot(fromArg)
+	if err != nil {
+		return a.snapshotTrouble(err)
+	}
+	to, err := a.readSnapshot(toArg)
+	if err != nil {
+		return a.snapshotTrouble(err)
+	}
+	if len(patterns) > 0 {
+		if from, err = from.Exclude(patterns...); err != nil {
+			return usageErrorf("--exclude: %v", err)
+		}
+		if to, err = to.Exclude(patterns...); err != nil {
+			return usageErrorf("--exclude: %v", err)
+		}
+	}
+
+	r := snapshot.Diff(from, to)
+	switch format {
+	case "markdown":
+		err = r.WriteMarkdown(a.io.out)
+	case "json":
+		err = r.WriteJSON(a.io.out)
+	default:
+		err = r.WriteText(a.io.out, snapshot.TextOptions{Color: a.colour()})
+	}
+	if err != nil {
+		return fmt.Errorf("write the diff: %w", err)
+	}
+	if a.cfg.GetBool("exit-code") && !r.Empty() {
+		return errSilentFailure
+	}
+	return nil
+}
+
+func (a *app) readSnapshot(arg string) (*snapshot.Snapshot, error) {
+	if arg == "-" {
+		return snapshot.Read("<stdin>", a.io.in)
+	}
+	return snapshot.ReadFile(arg)
+}
+
+// snapshotTrouble reports an unreadable or malformed snapshot. It exits 2,
+// as diff(1) and git diff --exit-code do for trouble, so that a script can
+// tell it from "the snapshots differ" (1); the error already names the file
+// and the position, so no usage hint follows it.
+func (a *app) snapshotTrouble(err error) error {
+	fmt.Fprintf(a.io.err, "trmctl: %v\n", err)
+	return &exitError{code: exitTrouble, err: errors.New("")}
+}
+
+// exitTrouble is diff(1)'s exit status for trouble; it shares its value
+// with a usage error.
+const exitTrouble = exitUsage
+
+// splitPatterns accepts patterns repeated or comma-separated, as flags, in
+// TRM_EXCLUDE or in the config file.
+func splitPatterns(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}

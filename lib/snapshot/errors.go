@@ -1,0 +1,88 @@
+package snapshot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseError reports input that is not a readable Directus schema snapshot.
+// Use errors.As to get at it.
+type ParseError struct {
+	// Source names the input: a file name, or "-" / "<stdin>".
+	Source string
+	// Format is "yaml" or "json", or "" when it was not decided.
+	Format string
+	// Line and Column locate the problem, 1-based; 0 when unknown (the YAML
+	// library reports a line but no column for syntax errors).
+	Line, Column int
+	// Path is where in the snapshot the problem is, e.g. "fields[3].field";
+	// empty for syntax errors.
+	Path string
+	// Msg says what is wrong.
+	Msg string
+	// Hint says what to do about it; may be empty.
+	Hint string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Column))
+		}
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path + ": ")
+	}
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
+	return b.String()
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// PatternError reports an exclusion pattern that path.Match cannot use.
+type PatternError struct {
+	Pattern string
+	Err     error
+}
+
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("bad exclude pattern %q: %v (patterns use path.Match syntax: *, ?, [a-z])", e.Pattern, e.Err)
+}
+
+func (e *PatternError) Unwrap() error { return e.Err }
+
+// semanticError is a problem found after the syntax was read; Parse turns it
+// into a ParseError once it has located path in the input.
+type semanticError struct {
+	path []any // string keys and int indexes
+	msg  string
+	hint string
+}
+
+func (e *semanticError) Error() string { return formatPath(e.path) + ": " + e.msg }
+
+func formatPath(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch x := p.(type) {
+		case int:
+			b.WriteString("[" + strconv.Itoa(x) + "]")
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(x)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,49 @@
+package snapshot
+
+import "path"
+
+// Exclude returns a copy of s without the collections whose name matches
+// one of patterns (path.Match syntax: "positions", "migrations_*"), their
+// fields and system fields, and every relation from or to them. It is how
+// tables that something other than Directus owns (db-init's positions and
+// migrations_applied) are kept out of committed snapshots and plans.
+//
+// s is not changed. A malformed pattern gives a *PatternError.
+func (s *Snapshot) Exclude(patterns ...string) (*Snapshot, error) {
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, &PatternError{Pattern: p, Err: err}
+		}
+	}
+	excluded := func(name string) bool {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	out := &Snapshot{Version: s.Version, Directus: s.Directus, Vendor: s.Vendor, Extra: s.Extra.Clone()}
+	for _, c := range s.Collections {
+		if !excluded(c.Name()) {
+			out.Collections = append(out.Collections, &Collection{Raw: c.Raw.Clone()})
+		}
+	}
+	for _, f := range s.Fields {
+		if !excluded(f.Collection()) {
+			out.Fields = append(out.Fields, &Field{Raw: f.Raw.Clone()})
+		}
+	}
+	for _, f := range s.SystemFields {
+		if !excluded(f.Collection()) {
+			out.SystemFields = append(out.SystemFields, &SystemField{Raw: f.Raw.Clone()})
+		}
+	}
+	for _, r := range s.Relations {
+		if excluded(r.Collection()) || (r.RelatedCollection() != "" && excluded(r.RelatedCollection())) {
+			continue
+		}
+		out.Relations = append(out.Relations, &Relation{Raw: r.Raw.Clone()})
+	}
+	return out, nil
+}

@@ -1,0 +1,135 @@
+package snapshot
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// smallCorpusFiles seed the fuzzers: real snapshots of a few kilobytes.
+var smallCorpusFiles = []string{
+	"elpeyotl__yellingfyAPI__snapshot.yaml",
+	"Dsek-LTH__web__directus__schema.yaml",
+	"franklinfarahani__directus-test__snapshot.yaml",
+	"curlneko__my-directus__directus__snapshots__snapshot.yaml",
+}
+
+func addSeeds(f *testing.F) {
+	dir := corpusDir(f)
+	for _, name := range smallCorpusFiles {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		baseYAML,
+		`{"version":1,"directus":"11.0.0","collections":[],"fields":[],"relations":[]}`,
+		`{"data":{"version":2,"directus":"12.2.0","collections":[{"collection":"a","meta":{"note":"x\u2028y"}}]}}`,
+		"version: 1\ndirectus: x\ncollections: []\nfields: []\nrelations: []\nx: &a {b: *a}\n",
+		"version: 1\ndirectus: x\ncollections:\n  - collection: a\n    meta: {<<: {note: 1_}}\nfields: []\nrelations: []\n",
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzParse: the reader never panics and returns only *ParseError; what it
+// accepts has an empty diff with itself, and writes out as YAML and JSON
+// that read back to the same snapshot.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := parse("fuzz", data) // not Parse: a panic must fail the fuzzer, not be recovered
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if pe.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		if r := Diff(s, s); !r.Empty() {
+			t.Fatalf("diff with itself: %+v", r.Changes)
+		}
+		out, err := s.YAML()
+		if err != nil {
+			t.Fatalf("write YAML: %v", err)
+		}
+		back, err := parse("written", out)
+		if err != nil {
+			t.Fatalf("written YAML does not read back: %v\n%s", err, out)
+		}
+		if r := Diff(s, back); !r.Empty() {
+			t.Fatalf("YAML round trip changed the snapshot: %+v\n%s", r.Changes[0], out)
+		}
+		if again, _ := back.YAML(); !bytes.Equal(again, out) {
+			t.Fatalf("writing is not stable:\n%s\n---\n%s", out, again)
+		}
+		js, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatalf("write JSON: %v", err)
+		}
+		fromJSON, err := parse("json", js)
+		if err != nil {
+			t.Fatalf("written JSON does not read back: %v\n%s", err, js)
+		}
+		if r := Diff(s, fromJSON); !r.Empty() {
+			t.Fatalf("JSON round trip changed the snapshot: %+v", r.Changes[0])
+		}
+	})
+}
+
+// FuzzDiff: diffing any two readable snapshots neither panics nor depends on
+// which renderer is asked; diff(a, a) is empty.
+func FuzzDiff(f *testing.F) {
+	dir := corpusDir(f)
+	var seeds [][]byte
+	for _, name := range smallCorpusFiles {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, data)
+	}
+	for i := range seeds {
+		f.Add(seeds[i], seeds[(i+1)%len(seeds)])
+	}
+	f.Add([]byte(baseYAML), seeds[0])
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		sa, err := parse("a", a)
+		if err != nil {
+			return
+		}
+		sb, err := parse("b", b)
+		if err != nil {
+			return
+		}
+		if r := Diff(sa, sa); !r.Empty() {
+			t.Fatalf("diff(a, a) not empty: %+v", r.Changes[0])
+		}
+		r := Diff(sa, sb)
+		if r.Empty() != Diff(sb, sa).Empty() {
+			t.Fatal("diff is empty one way only")
+		}
+		for _, c := range r.Changes {
+			if c.Op == OpUpdate && len(c.Paths) == 0 {
+				t.Fatalf("update without paths: %+v", c)
+			}
+		}
+		if err := r.WriteText(io.Discard, TextOptions{Color: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteMarkdown(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.WriteJSON(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
