@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint unit bench fuzz deps build
+.PHONY: help dev dev-stop test lint unit bench fuzz deps directus build
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,16 +17,17 @@ help: ## list the targets
 deps: ## install system packages the tests need (PostgreSQL 15 + PostGIS)
 	@scripts/install-deps.sh
 
-build: ## build trmctl into bin/
+directus: ## install the pinned Directus 11.17.4 runtime (and Node 22) into directus/
+	@scripts/install-directus.sh
+
+build: ## build trmctl and the entrypoint into bin/
 	go build -o bin/trmctl ./cmd/trmctl
+	go build -o bin/trm-entrypoint ./cmd/entrypoint
 
-dev: deps build ## the main job: local PostgreSQL + PostGIS, db-init applied, status shown
-	@url=$$(scripts/dev-postgres.sh start); \
-	bin/trmctl migrate up --database-url "$$url" --timescaledb optional; \
-	bin/trmctl migrate status --database-url "$$url"; \
-	echo; echo "Database: $$url  (stop it with: make dev-stop)"
+dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's boot, Directus on :8055
+	@scripts/dev.sh
 
-dev-stop: ## stop the local development database (its data stays in .dev/)
+dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
 lint: ## gofmt, go vet and staticcheck on every module
@@ -35,13 +36,13 @@ lint: ## gofmt, go vet and staticcheck on every module
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 
-test: deps lint ## lint, then every test against real PostgreSQL (the CI command)
+test: deps directus lint ## lint, then every test against real PostgreSQL (the CI command)
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 
 unit: ## tests that need no database
 	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl
 
-bench: deps ## benchmarks (figures for the issue notes)
+bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME

@@ -21,8 +21,6 @@ require (
 
 replace (
 	git.dev.trmtracking.org/trm/directus/internal/boot => ../../internal/boot
-	git.dev.trmtracking.org/trm/directus/internal/testdb => ../../internal/testdb
-	git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../../internal/testdirectus
 	git.dev.trmtracking.org/trm/directus/lib/directusctl => ../../lib/directusctl
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot

@@ -86,3 +86,7 @@ replace (
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
 )
+
+require git.dev.trmtracking.org/trm/directus/internal/boot v0.0.0-00010101000000-000000000000
+
+replace git.dev.trmtracking.org/trm/directus/internal/boot => ../../internal/boot

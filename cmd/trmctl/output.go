@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -132,3 +133,10 @@ func violationsJSON(vs []migrations.Violation) []map[string]any {
 	}
 	return out
 }
+
+// jsonRaw embeds JSON already rendered by a library.
+type jsonRaw string
+
+func (r jsonRaw) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -38,10 +38,10 @@ SELECT md5(concat_ws('#',
      JOIN pg_class c ON c.oid = a.attrelid
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped),
-  (SELECT string_agg(pg_get_indexdef(i.indexrelid), '|' ORDER BY 1)
+  (SELECT string_agg(pg_get_indexdef(i.indexrelid), '|' ORDER BY pg_get_indexdef(i.indexrelid))
      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
     WHERE c.relnamespace = 'public'::regnamespace),
-  (SELECT string_agg(format('%s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), '|' ORDER BY 1)
+  (SELECT string_agg(format('%s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)), '|' ORDER BY conrelid::regclass::text, conname)
      FROM pg_constraint WHERE connamespace = 'public'::regnamespace)
 ))`
 

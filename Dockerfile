@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The TRM Directus image: upstream Directus 11.17.4, unchanged, plus the
+# Go entrypoint that provisions the database before Directus starts, the
+# db-init SQL, the committed schema snapshot and the extensions.
+
+# Static build of the entrypoint. GOWORK=off: cmd/entrypoint's own go.mod
+# (with replace directives to the libraries) is the whole build list, so
+# the test-only modules of the workspace are never downloaded.
+FROM golang:1.26-alpine AS build
+WORKDIR /src
+COPY lib/ lib/
+COPY internal/boot/ internal/boot/
+COPY cmd/entrypoint/ cmd/entrypoint/
+WORKDIR /src/cmd/entrypoint
+RUN --mount=type=cache,target=/go/pkg/mod \
+    GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/trm-entrypoint .
+
+FROM directus/directus:11.17.4
+COPY --from=build /out/trm-entrypoint /usr/local/bin/trm-entrypoint
+COPY --chown=node:node db-init/ /directus/db-init/
+COPY --chown=node:node snapshots/ /directus/snapshots/
+COPY --chown=node:node extensions/ /directus/extensions/
+ENV TRM_SNAPSHOT=/directus/snapshots/schema.yaml \
+    TRM_DB_INIT_DIR=/directus/db-init \
+    TRM_DIRECTUS_CLI=/directus/node_modules/@directus/api/dist/cli/run.js \
+    TRM_DIRECTUS_DIR=/directus
+# The entrypoint execs the upstream start command (pm2-runtime start
+# ecosystem.config.cjs) once the database is provisioned; the upstream
+# CMD, which ran bootstrap itself, is cleared.
+ENTRYPOINT ["/usr/local/bin/trm-entrypoint"]
+CMD []

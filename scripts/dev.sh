@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The main job: the whole stack on this machine. A local PostgreSQL with
+# PostGIS (kept in .dev/ between runs), provisioned by the entrypoint
+# exactly as in the image, then Directus on http://localhost:8055.
+# Ctrl-C stops Directus and the database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=$(realpath -m "${TRM_DEV_DIR:-.dev}")
+port=${TRM_DEV_PORT:-8055}
+mkdir -p "$dev"
+
+url=$(scripts/dev-postgres.sh start)
+stop_db() { scripts/dev-postgres.sh stop; }
+trap stop_db EXIT
+
+# Secrets are made once and kept, so sessions and tokens survive restarts.
+if [ ! -s "$dev/directus.env" ]; then
+  umask 077
+  {
+    echo "KEY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    echo "SECRET=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+    echo "ADMIN_EMAIL=admin@example.com"
+    echo "ADMIN_PASSWORD=$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')"
+  } > "$dev/directus.env"
+fi
+set -a
+# shellcheck disable=SC1091
+. "$dev/directus.env"
+# shellcheck disable=SC1091
+. directus/runtime.env
+set +a
+
+export DB_CLIENT=pg DB_CONNECTION_STRING="$url"
+export PORT="$port" PUBLIC_URL="http://localhost:$port" HOST=127.0.0.1
+export PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$dev/extensions" STORAGE_LOCAL_ROOT="$dev/uploads"
+export TELEMETRY=false FORCE_COLOR=0
+export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init"
+export TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND="$TRM_NODE $TRM_DIRECTUS_CLI start"
+mkdir -p "$EXTENSIONS_PATH" "$STORAGE_LOCAL_ROOT"
+
+echo "Directus: http://localhost:$port   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"
+echo "Database: $url"
+echo "Ctrl-C stops both."
+bin/trm-entrypoint &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; stop_db' INT TERM
+wait "$child"
