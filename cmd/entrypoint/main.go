@@ -69,7 +69,13 @@ func run(ctx context.Context, log *slog.Logger) int {
 		log.Error("boot failed", "step", step, "error", err.Error(), "fix", fix)
 		return 1
 	}
-	log.Info("start", "step", "start", "command", cfg.StartCommand)
+	// Directus resolves its caches and relative paths from its own
+	// directory, as in the image (/directus).
+	if err := os.Chdir(cfg.CLI.Dir); err != nil {
+		log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "TRM_DIRECTUS_DIR must be the Directus directory")
+		return 1
+	}
+	log.Info("start", "step", "start", "command", cfg.StartCommand, "dir", cfg.CLI.Dir)
 	err = syscall.Exec(path, cfg.StartCommand, cfg.Environ)
 	log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "check TRM_START_COMMAND")
 	return 1
