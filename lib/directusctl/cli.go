@@ -28,6 +28,11 @@ type CLI struct {
 	Dir string
 	// Env is the complete environment of the CLI process: nothing is
 	// inherited, so what Directus sees is exactly what the caller chose.
+	// Besides the DB_* settings it should carry PACKAGE_FILE_LOCATION (an
+	// absolute folder with a package.json; without it every command warns
+	// "Couldn't load extensions") and FORCE_COLOR=0 (a FORCE_COLOR passed
+	// through from CI would put colour codes into the dry-run plan).
+	// LOG_STYLE is always set to raw.
 	Env []string
 	// Grace is how long a cancelled command gets between SIGTERM and
 	// SIGKILL (default 10 s), so a schema apply can roll back cleanly.
@@ -96,18 +101,21 @@ func (c *CLI) Version() (string, error) {
 	return pkg.Name + "@" + pkg.Version, nil
 }
 
-// Run runs the CLI with args and judges the outcome from its exit code
-// and its logs.
-func (c *CLI) Run(ctx context.Context, args ...string) (*Result, error) {
+// Command prepares, without starting it, the command Run would run: for
+// long-lived commands such as start, whose output and lifetime the caller
+// manages. Cancelling ctx sends SIGTERM, then SIGKILL after Grace.
+func (c *CLI) Command(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	if c.Script == "" {
+		return nil, errors.New("directus CLI: no script set (install Directus: make directus)")
+	}
 	if _, err := os.Stat(c.Script); err != nil {
 		return nil, fmt.Errorf("directus CLI %s: %w (install Directus: make directus)", c.Script, err)
 	}
 	cmd := exec.CommandContext(ctx, c.Node, append([]string{c.Script}, args...)...)
 	cmd.Dir = c.Dir
-	// JSON logs can be parsed; pretty logs are for people.
+	// JSON logs can be parsed; pretty logs are for people. Appended last
+	// so that it wins over a LOG_STYLE in Env.
 	cmd.Env = append(append([]string{}, c.Env...), "LOG_STYLE=raw")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// On cancellation, ask politely first: Directus rolls back its
 	// transaction on SIGTERM.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -115,8 +123,20 @@ func (c *CLI) Run(ctx context.Context, args ...string) (*Result, error) {
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 10 * time.Second
 	}
+	return cmd, nil
+}
+
+// Run runs the CLI with args and judges the outcome from its exit code
+// and its logs.
+func (c *CLI) Run(ctx context.Context, args ...string) (*Result, error) {
+	cmd, err := c.Command(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	res := &Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
 	res.Logs = append(parseLogs(stdout.Bytes()), parseLogs(stderr.Bytes())...)
 	command := strings.Join(args, " ")

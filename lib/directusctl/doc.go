@@ -5,4 +5,37 @@
 //
 // It depends on the standard library only, so a service that talks to
 // Directus does not pull a database driver.
+//
+// # CLI
+//
+// [CLI] runs Directus's own command-line script with node and an explicit
+// environment, and turns its outcome into a [*CLIError]: Directus's exit
+// codes lie (a schema apply on a database that was never bootstrapped
+// logs an error and exits 0), so the logs are judged too.
+//
+// # REST
+//
+// [Client] talks to a running instance: [Client.WaitHealthy], [Client.Login]
+// or a static token ([WithToken]), the schema endpoints ([Client.Snapshot],
+// [Client.Diff], [Client.Apply]), [Client.ClearCache], items and the
+// access model. Every call takes a context; answers other than 2xx are
+// [*APIError] carrying Directus's error code, and a diff that went stale
+// before it was applied is a [*StaleDiffError].
+//
+// Items ([Client.ListItems] and the others) work on user collections;
+// Directus refuses /items/directus_*, system collections have their own
+// endpoints ([Client.Do] reaches any of them). A query holds Directus's
+// query parameters as they appear in a URL: fields=id,name, limit=-1,
+// filter={"name":{"_eq":"x"}} (JSON). Directus returns at most 100 items
+// unless limit says otherwise. The answer's data is decoded into the
+// caller's out as encoding/json would; a nil out discards it.
+//
+// Directus 11's access model: a [Policy] grants [Permission]s; roles
+// ([Role]) and users get policies through [Access] rows. None of it is in
+// a schema snapshot. The structs hold the columns of the system tables as
+// Directus returns them with the default fields; relational fields (a
+// role's users, a policy's permissions) are left out. Updates take a
+// patch (a map, or a struct with omitempty fields) because a PATCH changes
+// exactly the fields it carries. Lists without a limit return every row,
+// these tables being small.
 package directusctl

@@ -46,9 +46,12 @@
 // Apply first reads the ledger without any lock: when nothing is pending,
 // that one query is the whole run. Otherwise it takes a session advisory
 // lock keyed by database, schema and ledger table (package advisorylock)
-// on a dedicated connection, waiting in the server without polling, at
-// most until the context's deadline, and reads the ledger again under the
-// lock. Several processes started together therefore apply each file
+// on a dedicated connection, at most until the context's deadline, and
+// reads the ledger again under the lock. Waiters wait idle, woken by the
+// holder's NOTIFY, never inside a statement: a waiter blocked in
+// pg_advisory_lock would hold a snapshot, and a CREATE INDEX CONCURRENTLY
+// run by the holder would wait for it forever. Several processes started
+// together therefore apply each file
 // exactly once and all succeed.
 //
 // # Settings for SQL

@@ -1,32 +1,39 @@
-// Package advisorylock takes PostgreSQL session-level advisory locks that
-// wait without polling and give up on the server side as well as the
-// client side.
+// Package advisorylock takes PostgreSQL session-level advisory locks whose
+// waiters wait idle, not inside a statement.
 //
-// A waiter blocks in pg_advisory_lock, so it continues within milliseconds
-// of the holder releasing (polling with pg_try_advisory_lock, as some
-// runners do, makes waiters sleep for seconds). The wait is bounded by the
-// context's deadline twice: lock_timeout makes the server give up even if
-// this client vanished, and the context cancels the query from the client.
+// Waiting in a blocking pg_advisory_lock call looks simplest but deadlocks:
+// a waiter inside a statement holds a snapshot, and CREATE INDEX
+// CONCURRENTLY (which Directus's own migrations and no-transaction db-init
+// files run) waits for every snapshot in the database to go away, while
+// the lock holder waits for that index. PostgreSQL cannot see that cycle,
+// so nothing ever breaks it. Here a waiter LISTENs on a channel named after
+// the lock and retries pg_try_advisory_lock each time the holder's release
+// NOTIFYs it: it continues within milliseconds of the release, holds no
+// snapshot while it waits, and leaves nothing running on the server if it
+// gives up or dies. A holder that dies without releasing frees its lock
+// with its session; waiters notice within RetryInterval.
 //
 // Keys are strings hashed on the server with hashtextextended, so two
 // programs that name the same resource share the lock. Advisory locks are
 // scoped to the current database. They do not survive a transaction-mode
-// connection pooler (PgBouncer): connect directly for migrations.
+// connection pooler (PgBouncer): connect directly.
 package advisorylock
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// serverMargin is how much earlier than the context's deadline the server
-// stops waiting.
-const serverMargin = 50 * time.Millisecond
+// RetryInterval bounds how long a waiter sleeps without a notification:
+// it is how fast waiters notice a holder that died without releasing.
+const RetryInterval = 250 * time.Millisecond
 
 // Lock is a held advisory lock. It belongs to the session of the
 // connection it was taken on; closing that connection releases it.
@@ -39,7 +46,7 @@ type Lock struct {
 }
 
 // TimeoutError means the lock was still held by another session when the
-// context's deadline passed.
+// context was done.
 type TimeoutError struct {
 	Key    string
 	Waited time.Duration
@@ -55,57 +62,81 @@ func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("advisory lock %q still held by %s after waiting %s", e.Key, holder, e.Waited.Round(time.Millisecond))
 }
 
-// Acquire takes the lock named key on conn, waiting until it is free or ctx
-// is done. Without a deadline on ctx it waits until ctx is cancelled.
-func Acquire(ctx context.Context, conn *pgx.Conn, key string) (*Lock, error) {
+// channel is the LISTEN/NOTIFY channel of a key: an identifier of its own
+// so that unrelated locks do not wake each other.
+func channel(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "trm_advisory_" + hex.EncodeToString(sum[:8])
+}
+
+func try(ctx context.Context, conn *pgx.Conn, key string) (bool, error) {
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key).Scan(&got); err != nil {
+	err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key).Scan(&got)
+	return got, err
+}
+
+// Acquire takes the lock named key on conn, waiting until it is free or
+// ctx is done. Without a deadline on ctx it waits until ctx is cancelled.
+// conn must not be inside a transaction.
+func Acquire(ctx context.Context, conn *pgx.Conn, key string) (*Lock, error) {
+	got, err := try(ctx, conn, key)
+	if err != nil {
 		return nil, fmt.Errorf("advisory lock %q: %w", key, err)
 	}
 	if got {
 		return &Lock{conn: conn, key: key}, nil
 	}
 	start := time.Now()
-	timeout := "0"
-	if dl, ok := ctx.Deadline(); ok {
-		// The server gives up a little before the client does, so the
-		// connection is still usable to name the holder.
-		ms := (time.Until(dl) - serverMargin).Milliseconds()
-		if ms < 1 {
-			ms = 1
+	ch := pgx.Identifier{channel(key)}.Sanitize()
+	if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+		return nil, fmt.Errorf("advisory lock %q: listen: %w", key, err)
+	}
+	defer func() {
+		if !conn.IsClosed() {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+ch)
 		}
-		timeout = fmt.Sprintf("%dms", ms)
-	}
-	var prev string
-	if err := conn.QueryRow(ctx, "SELECT current_setting('lock_timeout'), set_config('lock_timeout', $1, false)", timeout).Scan(&prev, nil); err != nil {
-		return nil, fmt.Errorf("advisory lock %q: set lock_timeout: %w", key, err)
-	}
-	_, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
-	waited := time.Since(start)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		timedOut := errors.As(err, &pgErr) && pgErr.Code == "55P03" || ctx.Err() != nil
-		if !timedOut {
+	}()
+	for {
+		// Trying after LISTEN closes the race with a release that
+		// happened just before it. pg_try_advisory_lock never blocks, so
+		// it runs outside ctx: pgx closes a connection whose query a
+		// context cancels, and the holder could not be named then.
+		if got, err = try(context.WithoutCancel(ctx), conn, key); err != nil {
 			return nil, fmt.Errorf("advisory lock %q: %w", key, err)
 		}
-		holder := describeHolder(conn, key)
-		restore(conn, prev)
-		return nil, &TimeoutError{Key: key, Waited: waited, Holder: holder}
+		if got {
+			return &Lock{conn: conn, key: key, Waited: time.Since(start)}, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, &TimeoutError{Key: key, Waited: time.Since(start), Holder: describeHolder(conn, key)}
+		}
+		wait := RetryInterval
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			wait = max(time.Until(dl), time.Millisecond)
+		}
+		if err := waitNotification(conn, wait); err != nil {
+			return nil, fmt.Errorf("advisory lock %q: wait: %w", key, err)
+		}
 	}
-	if err := restore(conn, prev); err != nil {
-		_ = (&Lock{conn: conn, key: key}).Release(context.Background())
-		return nil, fmt.Errorf("advisory lock %q: restore lock_timeout: %w", key, err)
-	}
-	return &Lock{conn: conn, key: key, Waited: waited}, nil
 }
 
-// restore puts lock_timeout back so the migrations that run under the lock
-// see the session's own setting. It uses a fresh short context because the
-// caller's may be the one that just expired.
-func restore(conn *pgx.Conn, prev string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := conn.Exec(ctx, "SELECT set_config('lock_timeout', $1, false)", prev)
+// waitNotification waits for a notification at most d. It bounds the wait
+// with a read deadline rather than a context: pgx answers a cancelled
+// context by sending the server a cancel request, which could hit the next
+// statement on this connection.
+func waitNotification(conn *pgx.Conn, d time.Duration) error {
+	nc := conn.PgConn().Conn()
+	if err := nc.SetReadDeadline(time.Now().Add(d)); err != nil {
+		return err
+	}
+	_, err := conn.WaitForNotification(context.Background())
+	if derr := nc.SetReadDeadline(time.Time{}); derr != nil && err == nil {
+		err = derr
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil
+	}
 	return err
 }
 
@@ -134,11 +165,11 @@ SELECT format('pid %s (%s%s, connected since %s)',
 	return desc
 }
 
-// Release unlocks. If it fails the session may still hold the lock: close
-// the connection rather than returning it to a pool.
+// Release unlocks and wakes the waiters. If it fails the session may still
+// hold the lock: close the connection rather than returning it to a pool.
 func (l *Lock) Release(ctx context.Context) error {
 	var released bool
-	if err := l.conn.QueryRow(ctx, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", l.key).Scan(&released); err != nil {
+	if err := l.conn.QueryRow(ctx, "SELECT pg_advisory_unlock(hashtextextended($1, 0)) FROM pg_notify($2, '')", l.key, channel(l.key)).Scan(&released); err != nil {
 		return fmt.Errorf("release advisory lock %q: %w", l.key, err)
 	}
 	if !released {
