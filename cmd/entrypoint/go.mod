@@ -25,3 +25,17 @@ replace (
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
 )
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ./e2e
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../trmctl
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdb => ../../internal/testdb
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../../internal/testdirectus
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../lib/snapshot/agreement

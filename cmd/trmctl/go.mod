@@ -87,6 +87,21 @@ replace (
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
 )
 
-require git.dev.trmtracking.org/trm/directus/internal/boot v0.0.0-00010101000000-000000000000
+require (
+	git.dev.trmtracking.org/trm/directus/internal/boot v0.0.0-00010101000000-000000000000
+	git.dev.trmtracking.org/trm/directus/internal/testdirectus v0.0.0-00010101000000-000000000000
+)
 
 replace git.dev.trmtracking.org/trm/directus/internal/boot => ../../internal/boot
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ../entrypoint
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ../entrypoint/e2e
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../../internal/testdirectus
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../lib/snapshot/agreement

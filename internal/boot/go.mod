@@ -23,3 +23,19 @@ replace (
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
 )
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ../../cmd/entrypoint
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ../../cmd/entrypoint/e2e
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../../cmd/trmctl
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdb => ../testdb
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../testdirectus
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../lib/snapshot/agreement

@@ -61,3 +61,25 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ../../cmd/entrypoint
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ../../cmd/entrypoint/e2e
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../../cmd/trmctl
+
+replace git.dev.trmtracking.org/trm/directus/internal/boot => ../boot
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../testdirectus
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl => ../../lib/directusctl
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../lib/snapshot/agreement

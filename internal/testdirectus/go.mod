@@ -8,7 +8,15 @@ require (
 )
 
 require (
+	git.dev.trmtracking.org/trm/directus/lib/migrations v0.0.0-00010101000000-000000000000 // indirect
+	git.dev.trmtracking.org/trm/directus/lib/snapshot v0.0.0-00010101000000-000000000000 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+)
+
+require (
 	dario.cat/mergo v1.0.2 // indirect
+	git.dev.trmtracking.org/trm/directus/internal/boot v0.0.0-00010101000000-000000000000
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
@@ -58,7 +66,7 @@ require (
 	go.opentelemetry.io/otel v1.44.0 // indirect
 	go.opentelemetry.io/otel/metric v1.44.0 // indirect
 	go.opentelemetry.io/otel/trace v1.44.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
@@ -68,3 +76,21 @@ replace (
 	git.dev.trmtracking.org/trm/directus/internal/testdb => ../testdb
 	git.dev.trmtracking.org/trm/directus/lib/directusctl => ../../lib/directusctl
 )
+
+replace git.dev.trmtracking.org/trm/directus/internal/boot => ../boot
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations => ../../lib/migrations
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../lib/snapshot
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ../../cmd/entrypoint
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ../../cmd/entrypoint/e2e
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../../cmd/trmctl
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../lib/snapshot/agreement

@@ -11,7 +11,9 @@ require (
 
 require (
 	dario.cat/mergo v1.0.2 // indirect
+	git.dev.trmtracking.org/trm/directus/internal/boot v0.0.0-00010101000000-000000000000 // indirect
 	git.dev.trmtracking.org/trm/directus/lib/directusctl v0.0.0-00010101000000-000000000000 // indirect
+	git.dev.trmtracking.org/trm/directus/lib/migrations v0.0.0-00010101000000-000000000000 // indirect
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
@@ -32,6 +34,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/klauspost/compress v1.18.7 // indirect
 	github.com/lufia/plan9stats v0.0.0-20260330125221-c963978e514e // indirect
 	github.com/magiconair/properties v1.18.12 // indirect
@@ -62,6 +65,7 @@ require (
 	go.opentelemetry.io/otel/trace v1.44.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
@@ -72,3 +76,17 @@ replace (
 	git.dev.trmtracking.org/trm/directus/lib/directusctl => ../../../lib/directusctl
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../../lib/snapshot
 )
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ..
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../../trmctl
+
+replace git.dev.trmtracking.org/trm/directus/internal/boot => ../../../internal/boot
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../../lib/directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations => ../../../lib/migrations
+
+replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../../../lib/migrations/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../../lib/snapshot/agreement

@@ -68,5 +68,23 @@ require (
 
 replace (
 	git.dev.trmtracking.org/trm/directus/internal/testdb => ../../../internal/testdb
-	git.dev.trmtracking.org/trm/directus/lib/migrations => ../
+	git.dev.trmtracking.org/trm/directus/lib/migrations => ..
 )
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint => ../../../cmd/entrypoint
+
+replace git.dev.trmtracking.org/trm/directus/cmd/entrypoint/e2e => ../../../cmd/entrypoint/e2e
+
+replace git.dev.trmtracking.org/trm/directus/cmd/trmctl => ../../../cmd/trmctl
+
+replace git.dev.trmtracking.org/trm/directus/internal/boot => ../../../internal/boot
+
+replace git.dev.trmtracking.org/trm/directus/internal/testdirectus => ../../../internal/testdirectus
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl => ../../directusctl
+
+replace git.dev.trmtracking.org/trm/directus/lib/directusctl/integration => ../../directusctl/integration
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../snapshot
+
+replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../snapshot/agreement
