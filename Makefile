@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint unit bench fuzz deps directus build
+.PHONY: help dev dev-stop test lint unit bench fuzz deps directus build drift-gate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,12 @@ lint: ## gofmt, go vet and staticcheck on every module
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 
-test: deps directus lint ## lint, then every test against real PostgreSQL (the CI command)
+test: deps directus lint build ## lint, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	@scripts/drift-gate.sh
+
+drift-gate: directus build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
+	@scripts/drift-gate.sh
 
 unit: ## tests that need no database
 	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the dev stack need:
-# PostgreSQL 15 server binaries and PostGIS 3. Idempotent: does nothing
-# when they are present. Needs root (or sudo) only when something is missing.
+# PostgreSQL 15 server binaries, PostGIS 3, and Chromium for the admin-UI
+# test. Idempotent: does nothing when they are present. Needs root (or
+# sudo) only when something is missing.
 set -euo pipefail
 
 pg_bin=/usr/lib/postgresql/15/bin
@@ -9,9 +10,10 @@ need=()
 [ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
 ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
 [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || need+=(util-linux)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-deps: PostgreSQL 15 and PostGIS present"
+  echo "install-deps: PostgreSQL 15, PostGIS and Chromium present"
   exit 0
 fi
 
