@@ -19,7 +19,7 @@ func newSnapshotCmd(a *app) *cobra.Command {
 		Long: `Work with Directus schema snapshots: the YAML or JSON files that
 'directus schema snapshot' writes and GET /schema/snapshot returns.`,
 	}
-	cmd.AddCommand(newSnapshotDiffCmd(a))
+	cmd.AddCommand(newSnapshotDiffCmd(a), newSnapshotPullCmd(a), newSnapshotCheckCmd(a))
 	return cmd
 }
 

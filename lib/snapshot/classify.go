@@ -30,6 +30,15 @@ func classify(c Change, fromCollections map[string]bool) (Severity, []string) {
 			if getMap(c.From, "schema") != nil && getMap(c.To, "schema") == nil {
 				hit(SeverityDestructive, "turns table %s into a folder (no table): drops its rows", c.Key)
 			}
+			if path, ok := directusDeletesOnUpdate(c.Kind, c.From, c.To); ok {
+				what := "drops table " + c.Key.String() + " and all its rows"
+				if getMap(c.From, "schema") == nil {
+					what = "deletes folder " + c.Key.String()
+				}
+				hit(SeverityDestructive, "Directus 11 applies this update as a delete and %s: its diff begins by removing %s, "+
+					"which the snapshot lacks (directus/directus#27877); write the snapshot with the running Directus "+
+					"(trmctl snapshot pull) so that it has every key", what, path)
+			}
 		}
 	case KindField:
 		switch c.Op {
@@ -67,6 +76,11 @@ func classify(c Change, fromCollections map[string]bool) (Severity, []string) {
 				hit(SeverityDestructive, "re-points foreign key %s (%s): fails if existing values do not match",
 					c.Key, strings.Join(moved, ", "))
 			}
+			if path, ok := directusDeletesOnUpdate(c.Kind, c.From, c.To); ok {
+				hit(SeverityDestructive, "Directus 11 applies this update as a delete and deletes relation %s%s: its diff begins by removing %s, "+
+					"which the snapshot lacks (directus/directus#27877); write the snapshot with the running Directus "+
+					"(trmctl snapshot pull) so that it has every key", c.Key, constraintNote(c.From), path)
+			}
 		}
 	case KindSystemField:
 		switch c.Op {
@@ -97,6 +111,9 @@ func classifyFieldUpdate(c Change, hit func(Severity, string, ...any)) {
 	}
 	if from.Type() != to.Type() {
 		hit(SeverityDestructive, "changes the type of %s %s → %s: converts or loses data", c.Key, show(from.Type()), show(to.Type()))
+	}
+	if isAutoIncrementPK(c.From) {
+		return // Directus never alters the column of an auto-increment primary key
 	}
 	fs, ts := from.Schema(), to.Schema()
 	if a, b := mustGet(fs, "data_type"), mustGet(ts, "data_type"); !Equal(a, b) {

@@ -265,12 +265,8 @@ func TestClassifyRules(t *testing.T) {
 			KindField, "devices.price", OpUpdate, SeveritySafe, ""},
 		{"becomes NOT NULL", fieldChange("devices", "name", "schema.is_nullable", false),
 			KindField, "devices.name", OpUpdate, SeverityDestructive, "NOT NULL"},
-		{"becomes nullable", fieldChange("devices", "id", "schema.is_nullable", true),
-			KindField, "devices.id", OpUpdate, SeveritySafe, ""},
 		{"becomes UNIQUE", fieldChange("devices", "name", "schema.is_unique", true),
 			KindField, "devices.name", OpUpdate, SeverityDestructive, "UNIQUE"},
-		{"drops UNIQUE", fieldChange("devices", "id", "schema.is_unique", false),
-			KindField, "devices.id", OpUpdate, SeveritySafe, ""},
 		{"NOT NULL column without default on an existing table", func(s *Snapshot) {
 			s.Fields = append(s.Fields, &Field{Raw: yamlMap(t, "  - collection: devices\n    field: serial\n    type: string\n    schema:\n      is_nullable: false\n      default_value: null\n")})
 		}, KindField, "devices.serial", OpCreate, SeverityDestructive, "adds NOT NULL column devices.serial without a default"},

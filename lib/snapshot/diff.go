@@ -179,7 +179,8 @@ type keyed struct {
 // items or of map keys, nor meta.id, nor the directus version header is a
 // difference. A key absent on one side and null on the other is not a
 // difference either (older Directus versions omit keys that newer ones
-// write as null).
+// write as null), unless Directus 11 would apply it as the deletion of a
+// collection or relation (see the package doc, Severity).
 //
 // When to is partial (version 2), nothing missing from it is reported as
 // deleted; when from is partial, nothing missing from it is reported as
@@ -226,7 +227,12 @@ func (d *differ) kind(kind Kind, from, to []keyed) {
 			}
 			continue
 		}
-		if paths := diffPaths(kind, it.raw, other); len(paths) > 0 {
+		paths := diffPaths(kind, it.raw, other)
+		// Directus 11 may delete the object for a difference that Diff
+		// does not count (a meta key null on one side, absent on the
+		// other): report it then too.
+		_, deletes := directusDeletesOnUpdate(kind, it.raw, other)
+		if len(paths) > 0 || deletes {
 			d.add(Change{Kind: kind, Key: it.key, Op: OpUpdate, Paths: paths, From: it.raw, To: other})
 		}
 	}
@@ -288,6 +294,11 @@ func ignoredPath(path string) bool { return path == "meta.id" }
 func diffPaths(kind Kind, a, b *Map) []PathChange {
 	var out []PathChange
 	walkDiff(a, b, "", &out)
+	if len(out) == 0 {
+		return nil
+	}
+	autoPK := kind == KindField && isAutoIncrementPK(a)
+	out = slices.DeleteFunc(out, func(p PathChange) bool { return !directusCompares(kind, p.Path, autoPK) })
 	if len(out) == 0 {
 		return nil
 	}

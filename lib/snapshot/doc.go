@@ -40,7 +40,8 @@
 // order of items and of map keys is not a difference, nor is meta.id, nor
 // the directus version header; a key absent on one side and null on the
 // other is not a difference either (newer versions write keys as null that
-// older ones omitted). Every [Change] has a kind, key and operation, and an
+// older ones omitted), except where Directus 11 would delete the object for
+// it (see Severity). Every [Change] has a kind, key and operation, and an
 // update lists each changed path (schema.max_length, meta.note, …) with its
 // old and new value; lists are compared whole. When the second snapshot is
 // partial, nothing it omits is reported as deleted; when the first is,
@@ -76,6 +77,13 @@
 //   - Re-pointing a foreign key (related_collection,
 //     schema.foreign_key_table or schema.foreign_key_column of a relation
 //     changes): devices.fleet related_collection fleets → depots.
+//   - An update of a collection or relation that Directus 11 applies as a
+//     delete: when its deep-diff of the object begins by removing a key
+//     (typically a meta key, even a null one, that a snapshot written by an
+//     older Directus lacks), schema apply drops the collection's table or
+//     the relation's foreign key (directus/directus#27877). Such an update
+//     is reported even when the removed key was null, the one case where
+//     null and absent differ.
 //
 // [SeverityWarning] loses no data but removes something: dropping a
 // system-field index, that is a systemFields entry deleted, or its

@@ -91,3 +91,9 @@ replace git.dev.trmtracking.org/trm/directus/lib/migrations/integration => ../..
 replace git.dev.trmtracking.org/trm/directus/lib/snapshot => ../../snapshot
 
 replace git.dev.trmtracking.org/trm/directus/lib/snapshot/agreement => ../../snapshot/agreement
+
+replace git.dev.trmtracking.org/trm/directus/tests/ui => ../../../tests/ui
+
+replace git.dev.trmtracking.org/trm/directus/tools/phase1schema => ../../../tools/phase1schema
+
+replace git.dev.trmtracking.org/trm/directus/tests/schema => ../../../tests/schema

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package agreement
+
+import "os/exec"
+
+func setDeathSignal(*exec.Cmd) {}
