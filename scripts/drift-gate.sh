@@ -6,8 +6,8 @@
 # `trmctl snapshot pull`) fails here with a readable diff.
 #
 # Uses a throwaway PostgreSQL cluster; TRM_SNAPSHOT and TRM_DB_INIT_DIR may
-# point elsewhere (the tests use that). Needs bin/ built (make build) and
-# the Directus runtime (make directus).
+# point elsewhere (the tests use that). Needs the Directus runtime (make
+# directus); builds its own binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,8 @@ export TRM_DEV_DIR="$work" TRM_DEV_PG_PORT="$port" TRM_DEV_PG_DATABASE=gate
 cleanup() { scripts/dev-postgres.sh stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+go build -o "$work/bin/trm-entrypoint" ./cmd/entrypoint
+go build -o "$work/bin/trmctl" ./cmd/trmctl
 url=$(scripts/dev-postgres.sh start)
 set -a
 # shellcheck disable=SC1091
@@ -33,6 +35,6 @@ env DB_CLIENT=pg DB_CONNECTION_STRING="$url" KEY=drift-gate SECRET=drift-gate \
   TELEMETRY=false FORCE_COLOR=0 \
   TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$snapshot" TRM_DB_INIT_DIR="$dbinit" \
   TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND=true \
-  bin/trm-entrypoint
+  "$work/bin/trm-entrypoint"
 echo "drift-gate: provisioned in $(( $(date +%s) - start ))s; checking the live schema against $snapshot"
-bin/trmctl snapshot check --database-url "$url" --snapshot "$snapshot" --dir "$dbinit" --timescaledb optional
+"$work/bin/trmctl" snapshot check --database-url "$url" --snapshot "$snapshot"
