@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: the whole stack on this machine. A local PostgreSQL with
 # PostGIS (kept in .dev/ between runs), provisioned by the entrypoint
-# exactly as in the image, then Directus on http://localhost:8055.
+# exactly as in the image, Directus on http://localhost:8055, and Rally
+# Albania 2026 seeded through the REST API (a second run creates nothing).
 # Ctrl-C stops Directus and the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,16 +34,29 @@ set +a
 
 export DB_CLIENT=pg DB_CONNECTION_STRING="$url"
 export PORT="$port" PUBLIC_URL="http://localhost:$port" HOST=127.0.0.1
-export PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$dev/extensions" STORAGE_LOCAL_ROOT="$dev/uploads"
+export PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$PWD/extensions" STORAGE_LOCAL_ROOT="$dev/uploads"
 export TELEMETRY=false FORCE_COLOR=0
 export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init"
 export TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND="$TRM_NODE $TRM_DIRECTUS_CLI start"
-mkdir -p "$EXTENSIONS_PATH" "$STORAGE_LOCAL_ROOT"
+mkdir -p "$STORAGE_LOCAL_ROOT"
 
-echo "Directus: http://localhost:$port   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"
-echo "Database: $url"
-echo "Ctrl-C stops both."
 bin/trm-entrypoint &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; stop_db' INT TERM
+
+# Seed once Directus answers; the entrypoint may first spend a few seconds
+# provisioning.
+for _ in $(seq 1 300); do
+  if curl -sf "http://localhost:$port/server/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$child" 2>/dev/null; then wait "$child"; exit $?; fi
+  sleep 0.5
+done
+TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
+  bin/trmctl seed rally-albania-2026 --directus-url "http://localhost:$port" \
+  || echo "dev: the seed failed (see above); Directus keeps running" >&2
+
+echo
+echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"
+echo "Database: $url"
+echo "Ctrl-C stops both."
 wait "$child"

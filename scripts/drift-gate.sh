@@ -31,7 +31,7 @@ dbinit=${TRM_DB_INIT_DIR:-$PWD/db-init}
 start=$(date +%s)
 env DB_CLIENT=pg DB_CONNECTION_STRING="$url" KEY=drift-gate SECRET=drift-gate \
   ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=drift-gate \
-  PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$work/extensions" STORAGE_LOCAL_ROOT="$work/uploads" \
+  PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$PWD/extensions" STORAGE_LOCAL_ROOT="$work/uploads" \
   TELEMETRY=false FORCE_COLOR=0 \
   TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$snapshot" TRM_DB_INIT_DIR="$dbinit" \
   TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND=true \

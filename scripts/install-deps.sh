@@ -11,6 +11,7 @@ need=()
 ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
 [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || need+=(util-linux)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: PostgreSQL 15, PostGIS and Chromium present"

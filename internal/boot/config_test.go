@@ -74,7 +74,7 @@ func TestAllowanceAllowsExactlyWhatWasNamed(t *testing.T) {
 	}
 	allowed := []snapshot.Change{
 		change(snapshot.KindCollection, "crews", "", snapshot.OpDelete),
-		change(snapshot.KindField, "crews", "name", snapshot.OpDelete),       // goes with its collection
+		change(snapshot.KindField, "crews", "name", snapshot.OpDelete),        // goes with its collection
 		change(snapshot.KindRelation, "crews", "entry_id", snapshot.OpDelete), // so does its relation
 		change(snapshot.KindField, "entries", "notes", snapshot.OpUpdate),
 	}

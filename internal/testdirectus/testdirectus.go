@@ -135,6 +135,23 @@ func packageDir(script string) string {
 	return script[:i]
 }
 
+// extensionsDir is the repository's extensions/, which the image ships:
+// tests run Directus as it runs in production. Outside a checkout it is an
+// empty folder.
+func extensionsDir() string {
+	if root, err := RepoRoot(); err == nil {
+		if d := filepath.Join(root, "extensions"); isDir(d) {
+			return d
+		}
+	}
+	return sharedDir("extensions")
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
 // sharedDir is a per-user folder under the system temp folder: Env must
 // name folders without owning a test to clean them up. Start gives each
 // instance its own instead.
@@ -173,7 +190,7 @@ func Env(dbURL string, port int) []string {
 		"KEY="+Key, "SECRET="+Secret,
 		"ADMIN_EMAIL="+AdminEmail, "ADMIN_PASSWORD="+AdminPassword, "ADMIN_TOKEN="+AdminToken,
 		"HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "PUBLIC_URL="+publicURL,
-		"EXTENSIONS_PATH="+sharedDir("extensions"),
+		"EXTENSIONS_PATH="+extensionsDir(),
 		"STORAGE_LOCAL_ROOT="+sharedDir("uploads"),
 		// A .env in the working directory must not leak into tests.
 		"CONFIG_PATH="+filepath.Join(sharedDir("config"), "none.env"),
@@ -228,7 +245,7 @@ type Instance struct {
 	// Env is the server's environment; CLI runs with the same one.
 	Env []string
 	CLI *directusctl.CLI
-	// Dir is the server's working folder (uploads, extensions, log).
+	// Dir is the server's working folder (uploads, log).
 	Dir string
 	// LogPath is the file with the server's output (pino JSON lines).
 	LogPath string
@@ -269,10 +286,8 @@ func start(t testing.TB, dbURL string, opts ...Option) (*Instance, error) {
 		return nil, err
 	}
 	dir := t.TempDir()
-	for _, d := range []string{"extensions", "uploads"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
-			return nil, err
-		}
+	if err := os.Mkdir(filepath.Join(dir, "uploads"), 0o755); err != nil {
+		return nil, err
 	}
 	bootstrapped := cfg.skipBootstrap
 	for attempt := 1; ; attempt++ {
@@ -280,9 +295,7 @@ func start(t testing.TB, dbURL string, opts ...Option) (*Instance, error) {
 		if err != nil {
 			return nil, err
 		}
-		env := append(Env(dbURL, port),
-			"EXTENSIONS_PATH="+filepath.Join(dir, "extensions"),
-			"STORAGE_LOCAL_ROOT="+filepath.Join(dir, "uploads"))
+		env := append(Env(dbURL, port), "STORAGE_LOCAL_ROOT="+filepath.Join(dir, "uploads"))
 		env = append(env, cfg.env...)
 		inst := &Instance{
 			URL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: AdminToken, Port: port, Env: env,

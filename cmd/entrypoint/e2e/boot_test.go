@@ -16,10 +16,15 @@ import (
 func TestBootLifecycle(t *testing.T) {
 	dbURL := pg.New(t)
 	conn := connect(t, dbURL)
+	base := mechanics(t)
+	empty := abs(t, filepath.Join("testdata", "empty.yaml"))
+	reboot := func(t *testing.T, extra ...string) (int, string) {
+		return boot(t, dbURL, append(append([]string{}, base...), extra...)...)
+	}
 
 	t.Run("fresh database boots to a healthy Directus with the committed schema", func(t *testing.T) {
 		port := freePort(t)
-		r := startBoot(t, bootEnv(t, dbURL, port, true))
+		r := startBoot(t, bootEnv(t, dbURL, port, true, base...))
 		waitHealthy(t, r, port)
 		out := r.out.String()
 		for _, step := range []string{"step=db-init-pre", "step=bootstrap", "step=schema-plan", "step=db-init-post", "step=record", "step=start"} {
@@ -31,13 +36,13 @@ func TestBootLifecycle(t *testing.T) {
 		if n := queryInt(t, conn, "SELECT count(*) FROM migrations_applied WHERE state = 'applied'"); n != 3 {
 			t.Errorf("%d ledger rows, want 3", n)
 		}
-		if d := liveDiff(t, dbURL, repo(t, "snapshots/schema.yaml")); !d.Empty() {
+		if d := liveDiff(t, dbURL, empty); !d.Empty() {
 			t.Errorf("live schema differs from the committed snapshot: %+v", d.Changes)
 		}
 	})
 
 	t.Run("second boot takes the fast path", func(t *testing.T) {
-		code, out := boot(t, dbURL)
+		code, out := reboot(t)
 		if code != 0 || !strings.Contains(out, `result="unchanged since the last boot"`) || strings.Contains(out, "step=bootstrap") {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}
@@ -47,7 +52,7 @@ func TestBootLifecycle(t *testing.T) {
 		if _, err := conn.Exec(context.Background(), "VACUUM FULL pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_attribute"); err != nil {
 			t.Fatal(err)
 		}
-		code, out := boot(t, dbURL)
+		code, out := reboot(t)
 		if code != 0 || !strings.Contains(out, `result="unchanged since the last boot"`) {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}
@@ -55,7 +60,7 @@ func TestBootLifecycle(t *testing.T) {
 
 	crews := filepath.Join("testdata", "crews.yaml")
 	t.Run("a changed snapshot takes the full path and is applied", func(t *testing.T) {
-		code, out := boot(t, dbURL, "TRM_SNAPSHOT="+abs(t, crews))
+		code, out := reboot(t, "TRM_SNAPSHOT="+abs(t, crews))
 		if code != 0 || !strings.Contains(out, `reason="committed snapshot changed"`) || !strings.Contains(out, "step=schema-apply") || !strings.Contains(out, "step=schema-verify") {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}
@@ -71,7 +76,7 @@ func TestBootLifecycle(t *testing.T) {
 		if _, err := conn.Exec(context.Background(), "INSERT INTO crews (id, name) VALUES (gen_random_uuid(), 'Pilot'), (gen_random_uuid(), 'Co-pilot')"); err != nil {
 			t.Fatal(err)
 		}
-		code, out := boot(t, dbURL)
+		code, out := reboot(t)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1:\n%s", code, out)
 		}
@@ -89,7 +94,7 @@ func TestBootLifecycle(t *testing.T) {
 	})
 
 	t.Run("naming the collection allows the drop", func(t *testing.T) {
-		code, out := boot(t, dbURL, "TRM_ALLOW_DESTRUCTIVE=collection:crews")
+		code, out := reboot(t, "TRM_ALLOW_DESTRUCTIVE=collection:crews")
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, out)
 		}

@@ -112,6 +112,29 @@ func bootEnv(t testing.TB, dbURL string, port int, serve bool, extra ...string) 
 	return append(env, extra...)
 }
 
+// mechanics is the baseline of the boot-mechanics tests: Directus's empty
+// snapshot and the pre-schema db-init only (the post-schema files need the
+// Phase 1 tables), so they prove the pipeline whatever the schema becomes.
+func mechanics(t testing.TB) []string {
+	t.Helper()
+	dir := t.TempDir()
+	src := repo(t, "db-init")
+	files, err := filepath.Glob(filepath.Join(src, "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no pre-schema db-init files in %s: %v", src, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []string{"TRM_SNAPSHOT=" + abs(t, filepath.Join("testdata", "empty.yaml")), "TRM_DB_INIT_DIR=" + dir}
+}
+
 func startBoot(t testing.TB, env []string) *run {
 	t.Helper()
 	r := &run{out: &syncBuffer{}, done: make(chan struct{})}
