@@ -70,7 +70,6 @@ func freePort(t testing.TB) int {
 type run struct {
 	cmd  *exec.Cmd
 	out  *syncBuffer
-	port int
 	done chan struct{}
 	err  error
 }
