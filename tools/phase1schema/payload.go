@@ -1,6 +1,9 @@
 package main
 
-import "maps"
+import (
+	"maps"
+	"strings"
+)
 
 // collection is one Phase 1 collection: its meta and its fields in the
 // order the admin UI shows them (meta.sort follows this order).
@@ -41,6 +44,9 @@ type field struct {
 	pk       bool
 	validate map[string]any
 	validMsg string
+	// label replaces the name Directus shows (it would title-case
+	// "event_id" into "Event ID").
+	label    string
 	relation *relation
 }
 
@@ -105,7 +111,16 @@ func m2o(name, related, template, note string, required bool, rel relation) fiel
 		iface: "select-dropdown-m2o", options: map[string]any{"template": template},
 		display: "related-values", dispOpts: map[string]any{"template": template},
 		special: []string{"m2o"}, width: "half", note: note, relation: &rel,
+		label: relationLabel(name),
 	}
+}
+
+// relationLabel names an m2o field as organisers speak: "event_id" is
+// "Event", "assigned_user_id" is "Assigned user".
+func relationLabel(name string) string {
+	words := strings.Split(strings.TrimSuffix(name, "_id"), "_")
+	words[0] = strings.ToUpper(words[0][:1]) + words[0][1:]
+	return strings.Join(words, " ")
 }
 
 // o2m is the alias listing the items of child whose field points here.
@@ -143,6 +158,9 @@ func fieldPayload(coll string, f field, sort int) map[string]any {
 		"hidden": f.hidden, "readonly": f.readonly, "required": f.required, "sort": sort,
 		"validation": nilIfEmptyMap(f.validate), "validation_message": nilIfEmpty(f.validMsg),
 		"searchable": true,
+	}
+	if f.label != "" {
+		meta["translations"] = []any{map[string]any{"language": "en-US", "translation": f.label}}
 	}
 	p := map[string]any{"collection": coll, "field": f.name, "type": f.kind, "meta": meta}
 	if f.kind == "alias" {
