@@ -39,11 +39,6 @@ type CLI struct {
 	Grace time.Duration
 }
 
-// DefaultImageCLI is the CLI inside the directus/directus:11 image.
-func DefaultImageCLI(env []string) *CLI {
-	return &CLI{Node: "node", Script: "/directus/node_modules/@directus/api/dist/cli/run.js", Dir: "/directus", Env: env}
-}
-
 // LogLine is one line Directus logged, parsed from its JSON log format.
 type LogLine struct {
 	Level int    `json:"level"`
