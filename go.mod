@@ -36,3 +36,8 @@ require (
 	golang.org/x/sys v0.29.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
+
+ignore (
+	./directus
+	./.dev
+)

@@ -78,7 +78,7 @@ func setupBenchFixture() error {
 	}
 	// Back-to-back diffs of a large schema keep Node's event loop busy
 	// enough for Directus's pressure limiter to answer 503.
-	env := append(testdirectus.Env(u.String(), port), "PRESSURE_LIMITER_ENABLED=false")
+	env := testdirectus.Env(u.String(), port)
 	cli := testdirectus.CLI(env)
 	if _, err := cli.Bootstrap(ctx); err != nil {
 		return err
