@@ -53,6 +53,9 @@ func parseDuration(s string) (int64, error) {
 			return 0, fmt.Errorf("%q is too large", s)
 		}
 		n, _ := strconv.ParseInt(rest[:i], 10, 64)
+		if rest[i] == '.' || rest[i] == ',' {
+			return 0, fmt.Errorf("%q has a fraction; write whole units, 1h30m rather than 1.5h", s)
+		}
 		order := strings.IndexByte("hms", rest[i])
 		if order < 0 {
 			return 0, fmt.Errorf("%q has the unit %q; use h, m and s, whole numbers only (1h30m, not 1.5h)", s, rest[i])

@@ -364,7 +364,7 @@ func (v *validator) monotone(r *Rule, unit Unit, a, c Bracket, na, nc int) {
 		return
 	}
 	if a.Operator == OpPerPulse && c.Operator != OpPerPulse {
-		v.add(c.Line, r.Key, nc, string(c.Operator), ProblemNotMonotone,
+		v.add(c.Line, r.Key, nc, operatorField(c.Operator), ProblemNotMonotone,
 			"bracket %d below prices each pulse, this one does not: with enough pulses the smaller offence would cost more; price both per pulse", na)
 		return
 	}
@@ -374,7 +374,7 @@ func (v *validator) monotone(r *Rule, unit Unit, a, c Bracket, na, nc int) {
 		if r.IsRepeat() {
 			what = "multiplier"
 		}
-		v.add(c.Line, r.Key, nc, string(c.Operator), ProblemNotMonotone, "%s gives %s at its lowest, less than the %s bracket %d gives at %s; a greater offence never costs less",
+		v.add(c.Line, r.Key, nc, operatorField(c.Operator), ProblemNotMonotone, "%s gives %s at its lowest, less than the %s bracket %d gives at %s; a greater offence never costs less",
 			describeBracket(c, unit), formatAmount(bottom, what), formatAmount(top, what), na, formatBound(a.Max, unit))
 	}
 }
