@@ -51,8 +51,8 @@ const (
 	ProblemOverlap Problem = "overlap"
 	// ProblemGap: a contiguous rule's brackets leave offences unpriced.
 	ProblemGap Problem = "gap"
-	// ProblemNotMonotone: a greater offence would cost less than a smaller
-	// one.
+	// ProblemNotMonotone: a greater offence (or a later repeat) would cost
+	// fewer seconds or a milder outcome than a smaller one.
 	ProblemNotMonotone Problem = "not_monotone"
 	// ProblemEmptyBracket: offence_min is not below offence_max.
 	ProblemEmptyBracket Problem = "empty_bracket"

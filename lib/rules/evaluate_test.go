@@ -84,7 +84,7 @@ func TestEvaluateExplainsItself(t *testing.T) {
 	late := mustParse(t, stageRallyTimeControls)
 	for o, want := range map[float64]string{
 		61:   "late-tc: 1m1s late, bracket 1 (above 0s up to 30m): 10s per 1m × 2 = 20s",
-		1801: "late-tc: 30m1s late, bracket 2 (above 30m): 0s flat, dnf",
+		1801: "late-tc: 30m1s late, bracket 2 (above 30m): 5m flat, dnf",
 		0:    "late-tc: 0s late: in no bracket, no penalty",
 	} {
 		res, err := late.Evaluate("late-tc", Offence{Value: o})

@@ -239,8 +239,9 @@ func TestFIM2025MissedWaypoints(t *testing.T) {
 // minutes as the Toronto Autosport Club's "max late" in its rallymaster's
 // notes, http://torontoautosportclub.ca/rallymastersnotes/309.html). Being
 // out of time is priced as a DNF of the stage here, where the source
-// excludes from the event; a minute started counts whole ("per minute or
-// fraction of a minute").
+// excludes from the event, with the maximum lateness penalty (5 minutes)
+// so that being later never costs fewer seconds; a minute started counts
+// whole ("per minute or fraction of a minute").
 const stageRallyTimeControls = `event: stage-rally
 rules:
   - key: late-tc
@@ -248,7 +249,7 @@ rules:
     contiguous: true
     brackets:
       - {above: 0s, up_to: 30m, per_unit_over: 10s, per: 1m}
-      - {above: 30m, flat: 0s, outcome: dnf}
+      - {above: 30m, flat: 5m, outcome: dnf}
   - key: early-tc
     type: early_time_control
     contiguous: true
@@ -265,7 +266,7 @@ func TestStageRallyTimeControls(t *testing.T) {
 		{"1 min 1 s late", "late-tc", Offence{Value: 61}, 20, OutcomeNone, true},
 		{"12 min late", "late-tc", Offence{Value: 12 * minute}, 120, OutcomeNone, true},
 		{"30 min late is the maximum", "late-tc", Offence{Value: 30 * minute}, 300, OutcomeNone, true},
-		{"30 min 1 s late is out of time", "late-tc", Offence{Value: 30*minute + 1}, 0, OutcomeDNF, true},
+		{"30 min 1 s late is out of time", "late-tc", Offence{Value: 30*minute + 1}, 300, OutcomeDNF, true},
 		{"2 min early", "early-tc", Offence{Value: 2 * minute}, 2 * minute, OutcomeNone, true},
 		{"90 s early", "early-tc", Offence{Value: 90}, 2 * minute, OutcomeNone, true},
 	})

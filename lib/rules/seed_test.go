@@ -57,7 +57,7 @@ func TestRallyAlbaniaPlaceholderPrices(t *testing.T) {
 		{"two WPP", "missed-wpp", Offence{Value: 2}, 4 * minute, OutcomeNone, true},
 		{"40 % of waypoints missed", "min-validated-waypoints", Offence{Value: 40}, 0, OutcomeDNF, true},
 		{"5 min 10 s late", "late-time-control", Offence{Value: 310}, 6 * minute, OutcomeNone, true},
-		{"31 min late", "late-time-control", Offence{Value: 31 * minute}, 0, OutcomeDNF, true},
+		{"31 min late: out of time, the maximum", "late-time-control", Offence{Value: 31 * minute}, 30 * minute, OutcomeDNF, true},
 		{"2 min early", "early-time-control", Offence{Value: 120}, 2 * minute, OutcomeNone, true},
 		{"missed the finish of a special", "missed-ass", Offence{Value: 1}, 0, OutcomeDNF, true},
 	})

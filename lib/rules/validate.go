@@ -21,8 +21,9 @@ import (
 //     where the unit is (counts, seconds, repeats);
 //   - every bracket is non-empty (offence_min < offence_max), brackets of a
 //     rule never overlap, and a contiguous rule leaves no gap;
-//   - a greater offence never costs less within a rule (outcomes rank
-//     none < dnf < excluded, then seconds compare);
+//   - a greater offence never costs fewer seconds, nor a milder outcome
+//     (none < dnf < excluded), than a smaller one that a bracket of the
+//     same rule prices; so for a greater repeat;
 //   - a repeat multiplier has an enabled base rule of its type and scope;
 //   - at most one enabled rule prices a type, qualifier and scope.
 func (b *Rulebook) Validate() error { return b.validate("") }
@@ -351,31 +352,30 @@ func (v *validator) bracket(r *Rule, n int, b Bracket, unit Unit, pulsesAllowed 
 	return usable
 }
 
-// monotone checks that offences in c (the next bracket up) never cost less
-// than offences in a.
+// monotone checks that offences in c (the next bracket up) never cost
+// fewer seconds nor a milder outcome than offences in a. Seconds and
+// outcome are each checked on their own, not one before the other, so that
+// the order survives a repeat multiplier (which scales the seconds and may
+// raise the outcome of both).
 func (v *validator) monotone(r *Rule, unit Unit, a, c Bracket, na, nc int) {
 	ra, rc := a.Outcome.rank(), c.Outcome.rank()
-	if ra < 0 || rc < 0 || rc > ra {
-		return
-	}
-	if rc < ra {
+	if ra >= 0 && rc >= 0 && rc < ra {
 		v.add(c.Line, r.Key, nc, "outcome", ProblemNotMonotone, "%s has a milder outcome (%s) than bracket %d below it (%s); a greater offence never costs less",
 			describeBracket(c, unit), outcomeName(c.Outcome), na, outcomeName(a.Outcome))
-		return
 	}
 	if a.Operator == OpPerPulse && c.Operator != OpPerPulse {
 		v.add(c.Line, r.Key, nc, operatorField(c.Operator), ProblemNotMonotone,
 			"bracket %d below prices each pulse, this one does not: with enough pulses the smaller offence would cost more; price both per pulse", na)
 		return
 	}
-	top, bottom := atTop(a), atBottom(c)
-	if bottom < top {
+	if top, bottom := atTop(a), atBottom(c); bottom < top {
 		what := "seconds"
 		if r.IsRepeat() {
 			what = "multiplier"
 		}
-		v.add(c.Line, r.Key, nc, operatorField(c.Operator), ProblemNotMonotone, "%s gives %s at its lowest, less than the %s bracket %d gives at %s; a greater offence never costs less",
-			describeBracket(c, unit), formatAmount(bottom, what), formatAmount(top, what), na, formatBound(a.Max, unit))
+		v.add(c.Line, r.Key, nc, operatorField(c.Operator), ProblemNotMonotone,
+			"%s gives %s at its lowest, less than the %s bracket %d gives at %s; a greater offence never costs less (an outcome such as dnf comes on top of the seconds: keep at least %s)",
+			describeBracket(c, unit), formatAmount(bottom, what), formatAmount(top, what), na, formatBound(a.Max, unit), formatAmount(top, what))
 	}
 }
 
@@ -391,18 +391,13 @@ func atTop(b Bracket) float64 {
 	return float64(b.Penalty)
 }
 
-// atBottom is what a bracket charges just above its lower bound.
+// atBottom is what a bracket charges just above its lower bound: for
+// per_unit_over the units of the bound itself, since an offence a hair
+// above it counts as the bound (see countUnits).
 func atBottom(b Bracket) float64 {
 	switch b.Operator {
 	case OpPerUnitOver:
-		q := snap(b.Min / b.Per)
-		if b.Round == RoundDown {
-			return float64(b.Penalty) * math.Floor(q)
-		}
-		if q == math.Trunc(q) {
-			return float64(b.Penalty) * (q + 1)
-		}
-		return float64(b.Penalty) * math.Ceil(q)
+		return float64(b.Penalty) * countUnits(b.Min, b.Per, b.Round)
 	case OpRepeatMultiplier:
 		return b.Multiplier
 	}

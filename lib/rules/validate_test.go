@@ -225,7 +225,8 @@ rules:
       - {above: 20, flat: 10m}
 `)
 	// Per pulse then flat: enough pulses make the smaller offence dearer,
-	// unless the greater one has a graver outcome.
+	// even when the greater one has a graver outcome: the outcome comes on
+	// top of the seconds.
 	wantProblem(t, `event: e
 rules:
   - key: r
@@ -235,7 +236,7 @@ rules:
       - {above: 0, up_to: 40, per_pulse: 1m}
       - {above: 40, flat: 1h}
 `, ProblemNotMonotone, "r", 2, 8, "flat")
-	mustParse(t, `event: e
+	wantProblem(t, `event: e
 rules:
   - key: r
     type: speeding
@@ -243,7 +244,26 @@ rules:
     brackets:
       - {above: 0, up_to: 40, per_pulse: 1m}
       - {above: 40, flat: 0s, outcome: excluded}
+`, ProblemNotMonotone, "r", 2, 8, "flat")
+	mustParse(t, `event: e
+rules:
+  - key: r
+    type: speeding
+    pulse: {seconds: 10}
+    brackets:
+      - {above: 0, up_to: 40, per_pulse: 1m}
+      - {above: 40, per_pulse: 1m, outcome: excluded}
 `)
+	// Out of time with no seconds would make 31 minutes late cheaper than
+	// 30: the bracket keeps the maximum.
+	wantProblem(t, `event: e
+rules:
+  - key: r
+    type: late_time_control
+    brackets:
+      - {above: 0s, up_to: 30m, per_unit_over: 1m, per: 1m}
+      - {above: 30m, flat: 0s, outcome: dnf}
+`, ProblemNotMonotone, "r", 2, 7, "flat")
 	wantProblem(t, `event: e
 rules:
   - key: r
