@@ -240,8 +240,12 @@ type Pulse struct {
 // covering metres records: 1 + the intervals completed. At a steady speed
 // "every 10 s or 150 m, whichever first" completes an interval every
 // min(10 s, 150 m / speed), which is max(seconds/10, metres/150) intervals.
-// Negative or non-finite inputs count as zero.
-func (p Pulse) Count(seconds, metres float64) int {
+// Negative or non-finite inputs count as zero. A nil Pulse (a rule that
+// counts no pulses) counts 1.
+func (p *Pulse) Count(seconds, metres float64) int {
+	if p == nil {
+		return 1
+	}
 	intervals := 0.0
 	if p.Seconds > 0 && seconds > 0 && !math.IsInf(seconds, 0) {
 		intervals = math.Max(intervals, seconds/p.Seconds)

@@ -131,6 +131,10 @@ func TestFIMSpeedingPulses(t *testing.T) {
 			t.Errorf("%s: %d pulses, want %d", c.name, got, c.want)
 		}
 	}
+	var none *Pulse
+	if got := none.Count(60, 1000); got != 1 {
+		t.Errorf("a rule without pulses counts %d", got)
+	}
 }
 
 // dakar2005Speeding is the Dakar 2005 table for villages limited to
