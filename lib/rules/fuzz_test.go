@@ -12,6 +12,7 @@ func addSeeds(f *testing.F) {
 		"event: e\nrules:\n  - {key: a, type: speeding, brackets: [{above: 0, flat: 1m}]}\n  - {key: b, base: a, brackets: [{above: 1, multiplier: 2}]}\n",
 		"event: e\nnote: \"x\\u2028y\"\nrules:\n  - {key: a, type: late_time_control, brackets: [{above: 0s, up_to: 1h30s, per_unit_over: 90, per: 1m, round: down}]}\n",
 		"event: &a e\nrules: *a\n",
+		"event: e\nnote: \"\\ttab\\nx\"\nrules: []\n",
 	} {
 		f.Add([]byte(s))
 	}

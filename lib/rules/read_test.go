@@ -189,3 +189,18 @@ func TestParseAcceptsRulebooksAsPeopleWriteThem(t *testing.T) {
 		t.Fatalf("read %+v", r)
 	}
 }
+
+// TestWriteKeepsAnyNoteThroughARoundTrip: notes are free text; the writer
+// uses a literal block only where it reads back the same (the YAML library
+// writes blocks starting with a tab that it then refuses), and quotes the
+// rest.
+func TestWriteKeepsAnyNoteThroughARoundTrip(t *testing.T) {
+	for _, n := range []string{
+		"  lead\ntrail  \n", "a\n\n\nb\n\n", "\ttab\nx", "x\n\ty", "- item\n- item", "key: value\n#c", "\n", "x\n ",
+		"'q'\n\"d\"", "…ü\n€", "null", "true\nfalse", "# hash", "a\n  b\n    c", "|\n>", "a\u00a0\nb", "Art. 80.16: 1–20 km/h → 1'",
+	} {
+		b := &Rulebook{Event: "e", Note: n, Rules: []Rule{{Key: "r", Type: TypeSpeeding, Scope: Scope{Type: ScopeEvent}, Enabled: true, Note: n,
+			Brackets: []Bracket{{Max: math.Inf(1), Operator: OpFlat, Penalty: 60}}}}}
+		roundTrip(t, b)
+	}
+}

@@ -47,9 +47,28 @@ func (b *Rulebook) WriteYAML(w io.Writer) error {
 func str(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 	if strings.Contains(s, "\n") {
-		n.Style = yaml.LiteralStyle
+		n.Style = yaml.DoubleQuotedStyle
+		if literalSafe(s) {
+			n.Style = yaml.LiteralStyle
+		}
 	}
 	return n
+}
+
+// literalSafe reports whether s reads back the same from a literal block
+// (|-): the YAML library writes blocks it cannot read back when a line
+// starts with a tab, and blocks lose leading blank lines, a first line's
+// indentation, and trailing spaces. Other text is double-quoted.
+func literalSafe(s string) bool {
+	if strings.HasPrefix(s, "\n") || strings.HasSuffix(s, "\n") || strings.HasPrefix(s, " ") || strings.ContainsAny(s, "\t\r") {
+		return false
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasSuffix(line, " ") {
+			return false
+		}
+	}
+	return true
 }
 
 func num(x float64) *yaml.Node {
