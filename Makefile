@@ -44,13 +44,13 @@ drift-gate: directus build ## provision a fresh database with the entrypoint; fa
 	@scripts/drift-gate.sh
 
 unit: ## tests that need no database
-	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl
+	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl ./lib/rules
 
 bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
