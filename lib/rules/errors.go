@@ -4,7 +4,19 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
+
+// safe returns s as it is when it prints as itself on one line, quoted
+// otherwise: names and values in messages come from files and rows, and a
+// control character must not reach a terminal.
+func safe(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}
 
 // ParseError reports a rulebook file that is not readable as one: not
 // YAML, too large, a key this format does not have, a value of the wrong
@@ -25,7 +37,7 @@ type ParseError struct {
 
 func (e *ParseError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Source)
+	b.WriteString(safe(e.Source))
 	if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 		if e.Column > 0 {
@@ -34,7 +46,7 @@ func (e *ParseError) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Path != "" {
-		b.WriteString(e.Path + ": ")
+		b.WriteString(safe(e.Path) + ": ")
 	}
 	b.WriteString(e.Msg)
 	return b.String()
@@ -110,7 +122,7 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	if e.Source != "" {
-		b.WriteString(e.Source)
+		b.WriteString(safe(e.Source))
 		if e.Line > 0 {
 			b.WriteString(":" + strconv.Itoa(e.Line))
 		}
@@ -119,7 +131,7 @@ func (e *ValidationError) Error() string {
 		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
 	}
 	if e.Rule != "" {
-		b.WriteString("rule " + e.Rule)
+		b.WriteString("rule " + safe(e.Rule))
 		if e.Bracket > 0 {
 			b.WriteString(", bracket " + strconv.Itoa(e.Bracket))
 		}
@@ -173,7 +185,7 @@ type EvalError struct {
 }
 
 func (e *EvalError) Error() string {
-	s := "rule " + e.Rule
+	s := "rule " + safe(e.Rule)
 	if e.Version > 0 {
 		s += " v" + strconv.Itoa(e.Version)
 	}
@@ -198,10 +210,10 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string {
 	if e.StoredVersion == 0 {
-		return fmt.Sprintf("rule %s: the file names version %d but no stored rule has this key", e.Rule, e.FileVersion)
+		return fmt.Sprintf("rule %s: the file names version %d but no stored rule has this key", safe(e.Rule), e.FileVersion)
 	}
 	return fmt.Sprintf("rule %s: the file was made from version %d but version %d is stored; export again and redo the change",
-		e.Rule, e.FileVersion, e.StoredVersion)
+		safe(e.Rule), e.FileVersion, e.StoredVersion)
 }
 
 // FormulaError reports penalty_formulas rows that do not make rules: rows
@@ -219,7 +231,7 @@ type FormulaError struct {
 
 func (e *FormulaError) Error() string {
 	if e.Row < 0 {
-		return fmt.Sprintf("stored rule %s v%d: %s: %s", e.Rule, e.Version, e.Field, e.Msg)
+		return fmt.Sprintf("stored rule %s v%d: %s: %s", safe(e.Rule), e.Version, e.Field, e.Msg)
 	}
-	return fmt.Sprintf("formula row %d (rule %s v%d): %s: %s", e.Row, e.Rule, e.Version, e.Field, e.Msg)
+	return fmt.Sprintf("formula row %d (rule %s v%d): %s: %s", e.Row, safe(e.Rule), e.Version, e.Field, e.Msg)
 }

@@ -166,7 +166,7 @@ func Evaluate(base Rule, repeat *Rule, o Offence) (Result, error) {
 func (b *Rulebook) Evaluate(key string, o Offence) (Result, error) {
 	base, ok := b.Rule(key)
 	if !ok {
-		return Result{}, &EvalError{Rule: key, Field: "rule", Msg: "no rule has this key in the rulebook of " + b.Event}
+		return Result{}, &EvalError{Rule: key, Field: "rule", Msg: "no rule has this key in the rulebook of " + safe(b.Event)}
 	}
 	var repeat *Rule
 	if r, ok := b.Repeat(key); ok {
@@ -237,7 +237,7 @@ func (r Result) String() string {
 		unit = ti.Unit
 	}
 	var s strings.Builder
-	s.WriteString(r.Rule)
+	s.WriteString(safe(r.Rule))
 	if r.Version > 0 {
 		fmt.Fprintf(&s, " v%d", r.Version)
 	}
@@ -264,7 +264,7 @@ func (r Result) String() string {
 		s.WriteString(", " + string(f.Outcome))
 	}
 	if rp := r.Repeat; rp != nil {
-		fmt.Fprintf(&s, "; repeat %d (%s", rp.Ordinal, rp.Rule)
+		fmt.Fprintf(&s, "; repeat %d (%s", rp.Ordinal, safe(rp.Rule))
 		if rp.Version > 0 {
 			fmt.Fprintf(&s, " v%d", rp.Version)
 		}

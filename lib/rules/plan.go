@@ -75,7 +75,7 @@ func (p *Plan) Formulas() []Formula {
 //	change speeding v1 → v2: brackets[3].per_pulse 3m → 6m
 func (p *Plan) String() string {
 	if p.Empty() {
-		return "no change to the rules of " + p.Event
+		return "no change to the rules of " + safe(p.Event)
 	}
 	var b strings.Builder
 	for i, c := range p.Changes {
@@ -84,16 +84,16 @@ func (p *Plan) String() string {
 		}
 		switch c.Action {
 		case ActionAdd:
-			fmt.Fprintf(&b, "add %s v%d", c.Key, c.ToVersion)
+			fmt.Fprintf(&b, "add %s v%d", safe(c.Key), c.ToVersion)
 		default:
-			fmt.Fprintf(&b, "%s %s v%d → v%d", c.Action, c.Key, c.FromVersion, c.ToVersion)
+			fmt.Fprintf(&b, "%s %s v%d → v%d", c.Action, safe(c.Key), c.FromVersion, c.ToVersion)
 		}
 		for j, f := range c.Fields {
 			sep := ", "
 			if j == 0 {
 				sep = ": "
 			}
-			fmt.Fprintf(&b, "%s%s %s → %s", sep, f.Field, f.Old, f.New)
+			fmt.Fprintf(&b, "%s%s %s → %s", sep, f.Field, safe(f.Old), safe(f.New))
 		}
 	}
 	return b.String()

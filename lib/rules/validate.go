@@ -182,7 +182,7 @@ func (v *validator) repeatRule(b *Rulebook, r *Rule) {
 				break
 			}
 			if o.Base == r.Base && o.Enabled {
-				v.add(r.Line, key, 0, "base", ProblemDuplicate, "rule %s already multiplies %s; one enabled repeat rule per base", o.Key, r.Base)
+				v.add(r.Line, key, 0, "base", ProblemDuplicate, "rule %s already multiplies %s; one enabled repeat rule per base", safe(o.Key), safe(r.Base))
 				break
 			}
 		}
@@ -193,14 +193,14 @@ func (v *validator) repeatRule(b *Rulebook, r *Rule) {
 }
 
 func describeRuleKind(r Rule) string {
-	s := string(r.Type)
+	s := safe(string(r.Type))
 	if r.Qualifier != "" {
-		s += " " + r.Qualifier
+		s += " " + safe(r.Qualifier)
 	}
 	if r.Scope.Type == ScopeEvent {
 		return s + ", whole event"
 	}
-	return s + ", " + string(r.Scope.Type) + " " + r.Scope.Ref
+	return s + ", " + safe(string(r.Scope.Type)) + " " + safe(r.Scope.Ref)
 }
 
 func (v *validator) brackets(r *Rule) {
@@ -296,7 +296,7 @@ func (v *validator) bracket(r *Rule, n int, b Bracket, unit Unit, pulsesAllowed 
 			v.add(line, key, n, string(b.Operator), ProblemOperatorNotAllowed, "a repeat rule's brackets give a multiplier, not seconds")
 		}
 		if b.Operator == OpPerPulse && !r.IsRepeat() && !pulsesAllowed {
-			v.add(line, key, n, string(b.Operator), ProblemOperatorNotAllowed, "type %s counts no pulses; per_pulse is for speeding", r.Type)
+			v.add(line, key, n, string(b.Operator), ProblemOperatorNotAllowed, "type %q counts no pulses; per_pulse is for speeding", r.Type)
 		}
 		if b.Penalty < 0 {
 			v.add(line, key, n, string(b.Operator), ProblemNegative, "penalty %ds is negative", b.Penalty)
@@ -434,7 +434,7 @@ func (v *validator) ambiguity(b *Rulebook) {
 		k := slot{r.Type, r.Qualifier, r.Scope}
 		if other, dup := seen[k]; dup {
 			v.add(r.Line, r.Key, 0, "scope", ProblemDuplicate, "rule %s already prices %s; disable one or give them different scopes",
-				other, describeRuleKind(r))
+				safe(other), describeRuleKind(r))
 			continue
 		}
 		seen[k] = r.Key

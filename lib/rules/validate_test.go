@@ -412,3 +412,28 @@ rules:
 		t.Fatalf("errors.As does not give the first problem: %v", first)
 	}
 }
+
+// TestMessagesNeverPrintControlCharacters: keys, references and values come
+// from files and rows; a message quotes them rather than send a terminal
+// escape sequence.
+func TestMessagesNeverPrintControlCharacters(t *testing.T) {
+	esc := "\x1b]0;owned\x07"
+	b := &Rulebook{Event: "e" + esc, Rules: []Rule{
+		{Key: "k" + esc, Type: Type("t" + esc), Scope: Scope{Type: ScopeClass, Ref: "C" + esc}, Enabled: true,
+			Brackets: []Bracket{{Max: math.Inf(1), Operator: OpFlat, Penalty: 60}}},
+		{Key: "k" + esc, Type: Type("t" + esc), Scope: Scope{Type: ScopeClass, Ref: "C" + esc}, Enabled: true, Base: "b" + esc,
+			Brackets: []Bracket{{Max: math.Inf(1), Operator: OpFlat, Penalty: 60}}},
+	}}
+	msgs := []string{b.Validate().Error()}
+	_, err := Parse("file"+esc, []byte("event: e\nrules:\n  - {key: a, \"x\\e]0;\\a\": 1}\n"))
+	msgs = append(msgs, err.Error())
+	_, err = RulesFromFormulas([]Formula{{Event: "e", RuleKey: "k" + esc, Version: 0}})
+	msgs = append(msgs, err.Error())
+	_, err = Evaluate(b.Rules[0], nil, Offence{Value: -1})
+	msgs = append(msgs, err.Error())
+	for _, m := range msgs {
+		if strings.ContainsAny(m, "\x1b\x07") {
+			t.Errorf("raw control character in %q", m)
+		}
+	}
+}
