@@ -9,9 +9,36 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// SourceRule names the rule a source file breaks.
+type SourceRule string
+
+const (
+	// RuleFileName: the name is not NNN_name.sql.
+	RuleFileName SourceRule = "file-name"
+	// RuleLocation: a .sql file outside the phase directories.
+	RuleLocation SourceRule = "location"
+	// RuleDirective: a malformed or misplaced "-- migrate:" directive.
+	RuleDirective SourceRule = "directive"
+	// RuleDuplicate: a version or name used twice.
+	RuleDuplicate SourceRule = "duplicate"
+	// RuleTransactionControl: BEGIN, COMMIT, ROLLBACK and the like in a
+	// file that runs inside the runner's transaction.
+	RuleTransactionControl SourceRule = "transaction-control"
+	// RuleClientData: a statement that needs the client's data channel
+	// (COPY ... FROM STDIN, COPY ... TO STDOUT).
+	RuleClientData SourceRule = "client-data"
+	// RuleUnterminated: the file ends inside a comment, string, quoted
+	// identifier, dollar quote or BEGIN ATOMIC body.
+	RuleUnterminated SourceRule = "unterminated"
+)
+
 // SourceProblem is one thing wrong with one file of the source.
 type SourceProblem struct {
-	Path   string
+	Path string
+	Rule SourceRule
+	// Line is the 1-based line of the file the problem is on; 0 when it
+	// concerns the file as a whole.
+	Line   int
 	Reason string
 	Fix    string
 }
