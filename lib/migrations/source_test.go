@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 func mapFS(kv ...string) fstest.MapFS {
@@ -129,6 +130,9 @@ func TestOptionsAreValidated(t *testing.T) {
 		"empty table":        WithLedgerTable("public", ""),
 		"nil logger":         WithLogger(nil),
 		"empty applied-by":   WithAppliedBy(" "),
+		"NUL in applied-by":  WithAppliedBy("a\x00b"),
+		"negative file time": WithFileTimeout(-time.Second),
+		"negative lock time": WithLockTimeout(-time.Second),
 	} {
 		if err := o(&config{}); err == nil {
 			t.Errorf("%s: accepted", name)
