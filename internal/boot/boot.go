@@ -228,6 +228,8 @@ func (b *Booter) provider(pool *pgxpool.Pool) (*migrations.Provider, error) {
 	p, err := migrations.New(pool, os.DirFS(b.cfg.DBInitDir),
 		migrations.WithSetting("trm.timescaledb", b.cfg.TimescaleDB),
 		migrations.WithAppliedBy(b.by),
+		migrations.WithFileTimeout(b.cfg.DBInitFileTimeout),
+		migrations.WithLockTimeout(b.cfg.DBInitLockTimeout),
 		migrations.WithLogger(b.log.With("step", "db-init")))
 	if err != nil {
 		return nil, &StepError{Step: "db-init", Err: err, Fix: "fix the db-init files named above"}
