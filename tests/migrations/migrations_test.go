@@ -396,7 +396,7 @@ func TestSessionSettingReachesTheSQL(t *testing.T) {
 }
 
 // The repository's pre-schema db-init; its post-schema files need the
-// tables Directus creates (cmd/entrypoint/e2e and tests/schema cover them).
+// tables Directus creates (tests/entrypoint and tests/schema cover them).
 func TestDBInitAppliesWithTimescaleDBFallback(t *testing.T) {
 	pool := newPool(t, pg.New(t))
 	p := newProvider(t, pool, os.DirFS(dbInitDir(t)), migrations.WithSetting("trm.timescaledb", "optional"))
