@@ -30,11 +30,12 @@ dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module; each library's API matches its lib/*/api.txt
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
+	cd examples/processor && GOWORK=off go vet ./... && GOWORK=off go run $(STATICCHECK) ./...
 	go run ./tools/apidump
 
 api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by the README's "Versions")
