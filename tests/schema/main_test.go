@@ -111,8 +111,9 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 
 // enumerationChecksAreTheCatalog reads the CHECK constraints db-init/post
 // made on the provisioned database: each closed enumeration of
-// internal/catalog has its CHECK allowing exactly its values, an open one
-// has none, and no other *_allowed CHECK exists.
+// internal/catalog has its CHECK allowing exactly its values, with a
+// message listing them, an open one has none, and no other *_allowed
+// CHECK exists.
 func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -123,6 +124,7 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 	defer db.Close(context.Background())
 	rows, err := db.Query(ctx, `
 		SELECT con.conname, con.conrelid::regclass::text, pg_get_constraintdef(con.oid),
+		       coalesce(obj_description(con.oid, 'pg_constraint'), ''),
 		       (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
 		         WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey))
 		  FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
@@ -131,14 +133,14 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	type check struct {
-		table, def string
-		columns    []string
+		table, def, message string
+		columns             []string
 	}
 	checks := map[string]check{}
 	for rows.Next() {
 		var name string
 		var c check
-		if err := rows.Scan(&name, &c.table, &c.def, &c.columns); err != nil {
+		if err := rows.Scan(&name, &c.table, &c.def, &c.message, &c.columns); err != nil {
 			t.Fatal(err)
 		}
 		checks[name] = c
@@ -171,6 +173,11 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 		slices.Sort(want)
 		if c.table != e.Collection || !slices.Equal(c.columns, []string{e.Field}) || !slices.Equal(got, want) {
 			t.Errorf("%s: the CHECK %s on %s %v allows %v, internal/catalog %v (%s)", e.Key(), e.Constraint, c.table, c.columns, got, want, c.def)
+		}
+		// The sentence users read when the CHECK refuses a write lists
+		// the values too, in the catalog's order.
+		if !strings.HasSuffix(c.message, " must be one of "+strings.Join(e.Values(), ", ")+".") {
+			t.Errorf("%s: the message of %s, %q, does not list the catalog's values %v", e.Key(), e.Constraint, c.message, e.Values())
 		}
 	}
 	for name, c := range checks {
