@@ -68,6 +68,9 @@ func Describe(c snapshot.Change) string {
 	if len(c.Reasons) > 0 {
 		what += ": " + strings.Join(c.Reasons, "; ")
 	}
+	if c.MissingKey != "" {
+		what += "; rewrite the committed snapshot with `trmctl snapshot pull` from a running Directus"
+	}
 	return what
 }
 
