@@ -83,6 +83,17 @@ func TestMigrateAppliesTheProcessorsOwnFilesOnce(t *testing.T) {
 	if got := strings.Join(tables, ","); got != "processor_checkpoints,processor_migrations,processor_penalties" {
 		t.Errorf("tables %s; want the processor's two and its own ledger (not migrations_applied)", got)
 	}
+	// What the library writes into an importer's database speaks to any
+	// importer, never of the tools of the repository it came from.
+	var comment string
+	if err := pool.QueryRow(ctx, `SELECT coalesce(obj_description($1::regclass, 'pg_class'), '')`, processor.LedgerTable).Scan(&comment); err != nil {
+		t.Fatal(err)
+	}
+	for _, word := range []string{"trmctl", "make ", "db-init/"} {
+		if strings.Contains(comment, word) {
+			t.Errorf("the ledger's comment names %q: %s", word, comment)
+		}
+	}
 }
 
 func TestSchemaImpactReportsChangesToWhatTheProcessorReads(t *testing.T) {
