@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The TRM Directus image: upstream Directus 11.17.4, unchanged, plus the
 # Go entrypoint that provisions the database before Directus starts, the
-# db-init SQL, the committed schema snapshot and the extensions.
+# db-init SQL, the committed schema snapshot and the extension bundle
+# (extensions/trm, TypeScript, built here).
 
 # Static build of the entrypoint. GOWORK=off: the applications' module
 # (the repository root, with replace directives to the libraries) is the
@@ -15,11 +16,23 @@ COPY cmd/ cmd/
 RUN --mount=type=cache,target=/go/pkg/mod \
     GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/trm-entrypoint ./cmd/entrypoint
 
+# The extension bundle, built with the Node major Directus 11.17.4 runs on
+# and the bundle's own lockfile; only its manifest and dist/ ship.
+FROM node:22-bookworm-slim AS extensions
+WORKDIR /src/extensions/trm
+COPY extensions/trm/package.json extensions/trm/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund --no-update-notifier
+COPY extensions/trm/tsconfig.json ./
+COPY extensions/trm/src/ src/
+RUN npm run build && test -s dist/api.js
+
 FROM directus/directus:11.17.4
 COPY --from=build /out/trm-entrypoint /usr/local/bin/trm-entrypoint
 COPY --chown=node:node db-init/ /directus/db-init/
 COPY --chown=node:node snapshots/ /directus/snapshots/
-COPY --chown=node:node extensions/ /directus/extensions/
+COPY --from=extensions --chown=node:node /src/extensions/trm/package.json /directus/extensions/trm/package.json
+COPY --from=extensions --chown=node:node /src/extensions/trm/dist/ /directus/extensions/trm/dist/
 ENV TRM_SNAPSHOT=/directus/snapshots/schema.yaml \
     TRM_DB_INIT_DIR=/directus/db-init \
     TRM_DIRECTUS_CLI=/directus/node_modules/@directus/api/dist/cli/run.js \

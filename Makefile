@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint api libs unit bench fuzz deps directus build drift-gate
+.PHONY: help dev dev-stop test lint api libs unit bench fuzz deps directus extensions ts-test build drift-gate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,11 +20,17 @@ deps: ## install system packages the tests need (PostgreSQL 15 + PostGIS)
 directus: ## install the pinned Directus 11.17.4 runtime (and Node 22) into directus/
 	@scripts/install-directus.sh
 
+extensions: directus ## the TypeScript extension bundle extensions/trm: node_modules cached by lockfile, dist/ built when its sources changed
+	@scripts/extensions.sh build
+
+ts-test: directus ## the extension bundle's type check and unit tests (vitest on Node 22)
+	@scripts/extensions.sh test
+
 build: ## build trmctl and the entrypoint into bin/
 	go build -o bin/trmctl ./cmd/trmctl
 	go build -o bin/trm-entrypoint ./cmd/entrypoint
 
-dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's boot, Directus on :8055
+dev: deps directus extensions build ## the main job: PostgreSQL + PostGIS, the entrypoint's boot, Directus on :8055
 	@scripts/dev.sh
 
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
@@ -44,17 +50,17 @@ api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by 
 libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy leaves it unchanged
 	@scripts/check-libs.sh
 
-test: deps directus lint libs build ## lint, the libraries on their own, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
+test: deps directus extensions ts-test lint libs build ## lint, the libraries on their own, the extension bundle's unit tests, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	@scripts/drift-gate.sh
 
-drift-gate: directus build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
+drift-gate: directus extensions build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
 	@scripts/drift-gate.sh
 
 unit: ## tests that need no database nor Directus
 	go test -count=1 git.dev.trmtracking.org/trm/directus/lib/... ./cmd/... ./internal/... ./tools/...
 
-bench: deps directus ## benchmarks (figures for the issue notes)
+bench: deps directus extensions ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME

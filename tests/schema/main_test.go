@@ -52,7 +52,7 @@ func TestPhase1Schema(t *testing.T) {
 		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(t, "extensions")))
 	t.Logf("directus started in %s", time.Since(start).Round(time.Millisecond))
 	d := &api{t: t, c: inst.Client(), url: inst.URL}
-	d.mustLoadExtension("trm-constraint-errors")
+	d.mustLoadExtension("constraint-errors")
 
 	t.Run("race number once per event", d.raceNumberOncePerEvent)
 	t.Run("class of the entry's event", d.classOfTheSameEvent)
@@ -189,9 +189,10 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 
 // TestExtensionManifests: one invalid package.json stops every local
 // extension from loading, so each is checked for what Directus 11
-// requires.
+// requires; the bundle's entries must exist and its build must be there.
 func TestExtensionManifests(t *testing.T) {
-	dirs, err := os.ReadDir(testenv.Path(t, "extensions"))
+	root := testenv.Path(t, "extensions")
+	dirs, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestExtensionManifests(t *testing.T) {
 			continue
 		}
 		n++
-		path := filepath.Join(testenv.Path(t, "extensions"), d.Name(), "package.json")
+		path := filepath.Join(root, d.Name(), "package.json")
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Errorf("%s: %v", d.Name(), err)
@@ -209,18 +210,51 @@ func TestExtensionManifests(t *testing.T) {
 		}
 		var m struct {
 			Name, Version, Type string
-			Ext                 *struct{ Type, Path, Source, Host string } `json:"directus:extension"`
+			Ext                 *struct {
+				Type, Host string
+				Path       json.RawMessage
+				Source     string
+				Entries    []struct{ Type, Name, Source string }
+			} `json:"directus:extension"`
 		}
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		if m.Name == "" || m.Version == "" || m.Ext == nil || m.Ext.Type == "" || m.Ext.Path == "" || m.Ext.Source == "" || m.Ext.Host == "" {
-			t.Errorf("%s: needs name, version and directus:extension {type, path, source, host}", path)
+		if m.Name == "" || m.Version == "" || m.Ext == nil || m.Ext.Type == "" || len(m.Ext.Path) == 0 || m.Ext.Host == "" {
+			t.Errorf("%s: needs name, version and directus:extension {type, path, host}", path)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(filepath.Dir(path), m.Ext.Path)); err != nil {
-			t.Errorf("%s: entry point: %v", path, err)
+		var entryPoints []string
+		if m.Ext.Type == "bundle" {
+			var p struct{ App, API string }
+			if err := json.Unmarshal(m.Ext.Path, &p); err != nil || p.App == "" || p.API == "" {
+				t.Errorf("%s: a bundle's path is {app, api}: %s", path, m.Ext.Path)
+				continue
+			}
+			entryPoints = []string{p.API}
+			if len(m.Ext.Entries) == 0 {
+				t.Errorf("%s: a bundle without entries", path)
+			}
+			for _, e := range m.Ext.Entries {
+				if e.Type == "" || e.Name == "" || e.Source == "" {
+					t.Errorf("%s: entry %+v needs type, name and source", path, e)
+				} else if _, err := os.Stat(filepath.Join(filepath.Dir(path), e.Source)); err != nil {
+					t.Errorf("%s: entry %s: %v", path, e.Name, err)
+				}
+			}
+		} else {
+			var p string
+			if err := json.Unmarshal(m.Ext.Path, &p); err != nil || p == "" || m.Ext.Source == "" {
+				t.Errorf("%s: needs path and source", path)
+				continue
+			}
+			entryPoints = []string{p}
+		}
+		for _, p := range entryPoints {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(path), p)); err != nil {
+				t.Errorf("%s: entry point: %v (make extensions builds it)", path, err)
+			}
 		}
 	}
 	if n == 0 {
@@ -237,10 +271,13 @@ type api struct {
 
 var ctx = context.Background()
 
-func (a *api) mustLoadExtension(folder string) {
+// mustLoadExtension fails unless the bundle's entry name is loaded and
+// enabled.
+func (a *api) mustLoadExtension(name string) {
 	a.t.Helper()
 	var exts []struct {
-		Meta struct {
+		Bundle *string `json:"bundle"`
+		Meta   struct {
 			Folder  string `json:"folder"`
 			Enabled bool   `json:"enabled"`
 		} `json:"meta"`
@@ -249,11 +286,11 @@ func (a *api) mustLoadExtension(folder string) {
 		a.t.Fatal(err)
 	}
 	for _, e := range exts {
-		if e.Meta.Folder == folder && e.Meta.Enabled {
+		if e.Meta.Folder == name && e.Bundle != nil && e.Meta.Enabled {
 			return
 		}
 	}
-	a.t.Fatalf("extension %s is not loaded: %+v", folder, exts)
+	a.t.Fatalf("the bundle's extension %s is not loaded: %+v", name, exts)
 }
 
 // create makes an item and returns its id; the test fails if Directus

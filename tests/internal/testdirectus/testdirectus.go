@@ -6,6 +6,10 @@
 // `make directus` (scripts/install-directus.sh) writes. Without it tests
 // fail, saying so: they never skip.
 //
+// Directus loads the repository's extensions as built: Start fails when
+// the bundle extensions/trm/dist is missing or older than its sources,
+// naming `make extensions`.
+//
 // Each Start costs a bootstrap (~4 s) and a server start (~3 s) on a
 // loaded machine: share an Instance between subtests that need no
 // isolation.
@@ -126,16 +130,33 @@ func packageDir(script string) string {
 	return script[:i]
 }
 
-// extensionsDir is the repository's extensions/, which the image ships:
-// tests run Directus as it runs in production. Outside a checkout it is an
-// empty folder.
+// extensionsDir is the repository's extensions/, whose built bundle
+// (extensions/trm with its dist/) the image ships: tests run Directus as it
+// runs in production. Outside a checkout it is an empty folder.
 func extensionsDir() string {
-	if root, err := testenv.RepoRoot(); err == nil {
-		if d := filepath.Join(root, "extensions"); isDir(d) {
-			return d
-		}
+	if d, ok := repoExtensionsDir(); ok {
+		return d
 	}
 	return sharedDir("extensions")
+}
+
+func repoExtensionsDir() (string, bool) {
+	if root, err := testenv.RepoRoot(); err == nil {
+		if d := filepath.Join(root, "extensions"); isDir(d) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// lookup is the value env gives key: its last KEY=VALUE entry.
+func lookup(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 func isDir(p string) bool {
@@ -291,6 +312,16 @@ func start(t testing.TB, dbURL string, opts ...Option) (*Instance, error) {
 		}
 		env := append(Env(dbURL, port), "STORAGE_LOCAL_ROOT="+filepath.Join(dir, "uploads"))
 		env = append(env, cfg.env...)
+		// The repository's extensions are loaded as built: a bundle that
+		// is missing or older than its sources fails the test, saying how
+		// to build it.
+		if ext, ok := lookup(env, "EXTENSIONS_PATH"); ok {
+			if repo, inRepo := repoExtensionsDir(); inRepo && filepath.Clean(ext) == repo {
+				if err := CheckBundle(repo); err != nil {
+					return nil, err
+				}
+			}
+		}
 		inst := &Instance{
 			URL: fmt.Sprintf("http://127.0.0.1:%d", port), Token: AdminToken, Port: port, Env: env,
 			CLI: &directusctl.CLI{Node: node, Script: script, Dir: dir, Env: env},
