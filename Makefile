@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint api libs unit bench fuzz deps directus extensions ts-test build drift-gate
+.PHONY: help dev dev-stop test lint api generate libs unit bench fuzz deps directus extensions ts-test build drift-gate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,13 +36,17 @@ dev: deps directus extensions build ## the main job: PostgreSQL + PostGIS, the e
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; generated files are current
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 	cd examples/processor && GOWORK=off go vet ./... && GOWORK=off go run $(STATICCHECK) ./...
 	go run ./tools/apidump
+	go run ./tools/tscatalog
+
+generate: ## rewrite generated files: the extension bundle's enumerations (extensions/trm/src/lib/catalog.gen.ts) from internal/catalog
+	go run ./tools/tscatalog -w
 
 api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by the README's "Versions")
 	go run ./tools/apidump -w

@@ -13,7 +13,7 @@
 # What it does:
 #   1. Node: TRM_NODE from directus/runtime.env (make directus writes it).
 #   2. node_modules: `npm ci` into $CACHE/extensions-modules/<key>/node_modules, key =
-#      sha256(package.json + package-lock.json + node version + arch); installed in a
+#      sha256(package-lock.json + node version + arch); installed in a
 #      temp dir and renamed into place only once the build tools load with that Node;
 #      extensions/trm/node_modules -> that entry (symlink).
 #   3. build: `directus-extension build` into extensions/trm/dist/ unless
@@ -86,7 +86,19 @@ verify_modules() {
   ')
 }
 step "node_modules (npm ci, cached by lockfile)" "see the npm log above; check registry access (npm ping) and that package.json and package-lock.json agree (cd extensions/trm && npm install --package-lock-only --save-exact with Node 22)"
-KEY=$( { cat "$EXT/package.json" "$EXT/package-lock.json"; printf '\n%s %s\n' "$NODE_VERSION" "$(uname -m)"; } \
+# The key is the lockfile's, not package.json's: the manifest's entries
+# change with the code. npm ci would refuse a package.json whose
+# dependencies the lockfile does not record; a cache hit skips npm ci, so
+# that is checked here.
+(cd "$EXT" && node -e '
+  const pkg = require("./package.json"), root = require("./package-lock.json").packages[""] ?? {};
+  const sorted = (o) => JSON.stringify(Object.entries(o ?? {}).sort());
+  for (const k of ["dependencies", "devDependencies"]) {
+    if (sorted(pkg[k]) !== sorted(root[k])) {
+      console.error(`package.json ${k} differ from package-lock.json`); process.exit(1);
+    }
+  }') || die "extensions/trm/package.json and package-lock.json disagree"
+KEY=$( { cat "$EXT/package-lock.json"; printf '\n%s %s\n' "$NODE_VERSION" "$(uname -m)"; } \
         | sha256sum | cut -c1-32)
 MODS=$CACHE/extensions-modules
 ENTRY=$MODS/$KEY

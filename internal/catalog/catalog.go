@@ -4,15 +4,17 @@
 //
 // Everything else that lists the values is checked against this package
 // rather than edited beside it: tools/phase1schema builds the Directus
-// dropdowns from it; tests compare it with the committed snapshot's
+// dropdowns from it; tools/tscatalog writes it as the extension bundle's
+// TypeScript module (extensions/trm/src/lib/catalog.gen.ts, checked by
+// make lint); tests compare it with the committed snapshot's
 // choices (snapshots/schema.yaml), the CHECK constraints of db-init/post
 // on a provisioned database (tests/schema), the seed files
 // (trmctl seed check) and docs/data-model-phase1.md.
 //
 // Changing an enumeration is therefore: this file, then the snapshot
 // through Directus (phase1schema's README), then a new db-init/post file
-// replacing the CHECK, then the documentation; the tests name whichever
-// is left behind.
+// replacing the CHECK, then make generate and the extensions' rules that
+// use it, then the documentation; the tests name whichever is left behind.
 package catalog
 
 import "slices"
