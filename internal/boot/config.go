@@ -27,7 +27,7 @@ const (
 
 // OwnedTables are created and owned by db-init: they never reach a
 // committed snapshot nor Directus's schema apply.
-var OwnedTables = []string{"positions", "migrations_applied", StateTable}
+var OwnedTables = []string{"positions", "recompute_outbox", "migrations_applied", StateTable}
 
 // Config is everything a boot needs. ConfigFromEnv documents where each
 // setting comes from.

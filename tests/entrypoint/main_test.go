@@ -225,7 +225,7 @@ func liveDiff(t testing.TB, dbURL, committedPath string) *snapshot.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owned := []string{"positions", "migrations_applied", "trm_boot_state"}
+	owned := []string{"positions", "recompute_outbox", "migrations_applied", "trm_boot_state"}
 	l, _ := live.Exclude(owned...)
 	c, _ := committed.Exclude(owned...)
 	return snapshot.Diff(l, c)
