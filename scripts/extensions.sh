@@ -45,6 +45,8 @@ die() {
 }
 on_err() {
   local rc=$?
+  # A subshell inherits the trap (set -E): the outer shell reports.
+  (( BASH_SUBSHELL > 0 )) && exit "$rc"
   printf '[extensions] ERROR in step "%s" (exit %s, line %s)\n' "$STEP" "$rc" "${BASH_LINENO[0]}" >&2
   [[ -n $HINT ]] && printf '[extensions] fix: %s\n' "$HINT" >&2
   exit "$rc"

@@ -1,0 +1,59 @@
+// recompute-relay: in every Directus server process (not the CLI), from
+// server start to stop, relays the recompute requests the positions
+// endpoint records (relay.ts), through the Redis of Directus's own REDIS
+// setting. Woken at once by the endpoint of the same process, and every
+// TRM_RECOMPUTE_RELAY_INTERVAL_MS (default 1000) for requests that waited
+// (Redis down, another process that died).
+import type { HookConfig } from '@directus/types';
+import { describeRedis, redisSetting } from '../lib/redis-config.js';
+import { ENQUEUED } from '../lib/recompute-message.js';
+import { redisStream } from './redis-stream.js';
+import { RecomputeRelay } from './relay.js';
+
+const DEFAULT_INTERVAL_MS = 1_000;
+
+/** The interval setting, or a sentence saying what is wrong with it. */
+export function relayInterval(value: unknown): number | string {
+	if (value === undefined || value === null || value === '') return DEFAULT_INTERVAL_MS;
+	const n = typeof value === 'number' ? value : Number(value);
+	if (!Number.isInteger(n) || n < 50 || n > 3_600_000) {
+		return `TRM_RECOMPUTE_RELAY_INTERVAL_MS must be a whole number of milliseconds from 50 to 3600000, not ${JSON.stringify(value)}`;
+	}
+	return n;
+}
+
+const hook: HookConfig = ({ action }, { database, env, logger, emitter }) => {
+	let relay: RecomputeRelay | undefined;
+	let quit: (() => Promise<void>) | undefined;
+
+	action('server.start', () => {
+		const setting = redisSetting(env);
+		if (setting.kind === 'none') {
+			logger.warn(`trm recompute relay: off, ${setting.why}: recompute requests wait in recompute_outbox`);
+			return;
+		}
+		const interval = relayInterval(env.TRM_RECOMPUTE_RELAY_INTERVAL_MS);
+		if (typeof interval === 'string') {
+			logger.error(`trm recompute relay: off, ${interval}: recompute requests wait in recompute_outbox`);
+			return;
+		}
+		const stream = redisStream(
+			setting,
+			() => relay?.wake(),
+			(err) => logger.debug(`trm recompute relay: Redis ${describeRedis(setting)}: ${err.message}`),
+		);
+		quit = stream.quit;
+		relay = new RecomputeRelay(database, stream, logger, { intervalMs: interval, batch: 100 });
+		relay.start();
+		logger.info(`trm recompute relay: on, to ${describeRedis(setting)} every ${interval} ms and at each request`);
+	});
+
+	emitter.onAction(ENQUEUED, () => relay?.wake());
+
+	action('server.stop', () => {
+		relay?.stop();
+		void quit?.();
+	});
+};
+
+export default hook;

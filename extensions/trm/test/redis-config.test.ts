@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { describeRedis, redisSetting } from '../src/lib/redis-config.js';
+import { relayInterval } from '../src/recompute-relay/index.js';
+
+describe('redisSetting reads Directus own settings', () => {
+	it('prefers REDIS, a connection string', () => {
+		expect(redisSetting({ REDIS: 'redis://:secret@cache:6380/2', REDIS_HOST: 'other' })).toEqual({ kind: 'url', url: 'redis://:secret@cache:6380/2' });
+	});
+	it('takes the REDIS_* options as ioredis names them, nested by __, without Directus own keys', () => {
+		expect(
+			redisSetting({
+				REDIS_HOST: 'cache',
+				REDIS_PORT: 6380,
+				REDIS_PASSWORD: 'secret',
+				REDIS_MAX_RETRIES_PER_REQUEST: 3,
+				REDIS_TLS__SERVERNAME: 'cache.example',
+				REDIS_BUS_NAMESPACE: 'directus:bus',
+				KEY: 'k',
+			}),
+		).toEqual({
+			kind: 'options',
+			options: { host: 'cache', port: 6380, password: 'secret', maxRetriesPerRequest: 3, tls: { servername: 'cache.example' } },
+		});
+	});
+	it('is off when REDIS_ENABLED says so, or nothing is set', () => {
+		expect(redisSetting({ REDIS_ENABLED: false, REDIS: 'redis://cache' }).kind).toBe('none');
+		expect(redisSetting({ REDIS_ENABLED: true, REDIS: 'redis://cache' }).kind).toBe('url');
+		expect(redisSetting({ KEY: 'k' })).toMatchObject({ kind: 'none', why: expect.stringContaining('no REDIS setting') });
+	});
+	it('never shows a password where it says where Redis is', () => {
+		expect(describeRedis({ kind: 'url', url: 'redis://user:secret@cache:6380/2' })).toBe('redis://cache:6380/2');
+		expect(describeRedis({ kind: 'url', url: 'redis://:secret@cache' })).toBe('redis://cache');
+		expect(describeRedis({ kind: 'options', options: { host: 'cache', password: 'secret' } })).toBe('cache:6379');
+		expect(describeRedis({ kind: 'url', url: 'not a url secret' })).toBe('REDIS (not a URL)');
+	});
+});
+
+describe('relayInterval', () => {
+	it('defaults to a second and reads milliseconds', () => {
+		expect(relayInterval(undefined)).toBe(1000);
+		expect(relayInterval(250)).toBe(250);
+		expect(relayInterval('250')).toBe(250);
+	});
+	it('says what is wrong with a bad value', () => {
+		for (const v of [0, 10, 1.5, 'soon', -1, 10_000_000]) {
+			expect(relayInterval(v)).toMatch(/^TRM_RECOMPUTE_RELAY_INTERVAL_MS must be a whole number of milliseconds from 50 to 3600000/);
+		}
+	});
+});
