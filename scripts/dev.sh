@@ -38,13 +38,11 @@ export DB_CLIENT=pg DB_CONNECTION_STRING="$url"
 export PORT="$port" PUBLIC_URL="http://localhost:$port" HOST=127.0.0.1
 export PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$PWD/extensions" STORAGE_LOCAL_ROOT="$dev/uploads"
 export TELEMETRY=false FORCE_COLOR=0
-# Shared state as in compose.yaml (docs/scaling.md); no proxy in front, so
-# no X-Forwarded-For is trusted.
-export REDIS="$redis_url" SYNCHRONIZATION_STORE=redis
-export CACHE_ENABLED=true CACHE_STORE=redis CACHE_AUTO_PURGE=true CACHE_TTL=30s CACHE_STATUS_HEADER=X-Cache-Status
-export RATE_LIMITER_ENABLED=true RATE_LIMITER_STORE=redis RATE_LIMITER_POINTS=300 RATE_LIMITER_DURATION=1 IP_TRUST_PROXY=false
-export WEBSOCKETS_ENABLED=true WEBSOCKETS_REST_AUTH=handshake WEBSOCKETS_GRAPHQL_ENABLED=true WEBSOCKETS_GRAPHQL_AUTH=handshake
-export WEBSOCKETS_HEARTBEAT_ENABLED=true WEBSOCKETS_HEARTBEAT_PERIOD=30 WEBSOCKETS_LOGS_ENABLED=false
+# Shared state and WebSockets as in compose.yaml (deploy/scaling.env,
+# docs/scaling.md); no proxy in front, so no X-Forwarded-For is trusted.
+# shellcheck disable=SC1091
+set -a; . deploy/scaling.env; set +a
+export REDIS="$redis_url" IP_TRUST_PROXY=false
 export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init"
 export TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND="$TRM_NODE $TRM_DIRECTUS_CLI start"
 mkdir -p "$STORAGE_LOCAL_ROOT"
