@@ -33,6 +33,10 @@ var OwnedTables = []string{"positions", "migrations_applied", StateTable}
 type Config struct {
 	DatabaseURL   string
 	DBWaitTimeout time.Duration
+	// Redis is the Redis Directus will use (nil when it uses none): boot
+	// waits for it before anything runs the Directus CLI.
+	Redis            *RedisTarget
+	RedisWaitTimeout time.Duration
 	LockTimeout   time.Duration
 	ApplyMode     ApplyMode
 	Allow         Allowance
@@ -108,6 +112,9 @@ const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
 //
 //	DB_* (and *_FILE)        Directus's database settings (or TRM_DATABASE_URL)
 //	TRM_DB_WAIT_TIMEOUT      how long to wait for PostgreSQL (default 60s)
+//	REDIS (and *_FILE), REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD,
+//	REDIS_DB, REDIS_ENABLED  Directus's Redis settings: boot waits for that Redis
+//	TRM_REDIS_WAIT_TIMEOUT   how long to wait for Redis (default 60s)
 //	TRM_BOOT_LOCK_TIMEOUT    how long to wait for another replica's boot (default 10m)
 //	TRM_SCHEMA_APPLY         auto | dry-run | skip (default auto)
 //	TRM_ALLOW_DESTRUCTIVE    all, or collection:foo,field:foo.bar,relation:foo.bar
@@ -159,6 +166,12 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 		c.DatabaseURL = u
 	}
 	if c.DBWaitTimeout, err = duration("TRM_DB_WAIT_TIMEOUT", 60*time.Second); err != nil {
+		return nil, err
+	}
+	if c.Redis, err = redisFromEnv(env, environ); err != nil {
+		return nil, err
+	}
+	if c.RedisWaitTimeout, err = duration("TRM_REDIS_WAIT_TIMEOUT", 60*time.Second); err != nil {
 		return nil, err
 	}
 	if c.LockTimeout, err = duration("TRM_BOOT_LOCK_TIMEOUT", 10*time.Minute); err != nil {
