@@ -37,10 +37,10 @@ type Config struct {
 	// waits for it before anything runs the Directus CLI.
 	Redis            *RedisTarget
 	RedisWaitTimeout time.Duration
-	LockTimeout   time.Duration
-	ApplyMode     ApplyMode
-	Allow         Allowance
-	TimescaleDB   string
+	LockTimeout      time.Duration
+	ApplyMode        ApplyMode
+	Allow            Allowance
+	TimescaleDB      string
 	// StartCommand is exec'd when provisioning succeeded.
 	StartCommand []string
 	SnapshotPath string
