@@ -317,12 +317,17 @@ func (b *Booter) waitRedis(ctx context.Context) error {
 	wait, cancel := context.WithTimeout(ctx, b.cfg.RedisWaitTimeout)
 	defer cancel()
 	delay := 100 * time.Millisecond
+	var last error
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancelAttempt := context.WithTimeout(wait, 5*time.Second)
 		err := pingRedis(attemptCtx, t)
 		cancelAttempt()
 		if err == nil {
 			break
+		}
+		// The attempt the deadline cut short says less than the one before.
+		if last == nil || wait.Err() == nil {
+			last = err
 		}
 		var re *RedisError
 		if errors.As(err, &re) && re.Fatal {
@@ -332,7 +337,7 @@ func (b *Booter) waitRedis(ctx context.Context) error {
 			return &StepError{Step: "wait-redis", Err: context.Cause(ctx), Fix: "stopped before Redis answered; nothing was changed"}
 		}
 		if wait.Err() != nil {
-			return &StepError{Step: "wait-redis", Err: fmt.Errorf("%s did not answer within %s (%d attempts): %v", t, b.cfg.RedisWaitTimeout, attempt, err),
+			return &StepError{Step: "wait-redis", Err: fmt.Errorf("%s did not answer within %s (%d attempts): %v", t, b.cfg.RedisWaitTimeout, attempt, last),
 				Fix: "check that Redis runs and " + t.Setting + " points at it, or raise TRM_REDIS_WAIT_TIMEOUT"}
 		}
 		select {

@@ -33,37 +33,58 @@ type Server struct {
 	// LogPath is the server's log file.
 	LogPath string
 
-	tb   testing.TB
-	bin  string
-	dir  string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	tb       testing.TB
+	bin      string
+	dir      string
+	password string
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	done     chan struct{}
 }
+
+// Option changes what Start does.
+type Option func(*Server)
+
+// WithPort listens on port instead of a free one, e.g. one a test handed
+// to a client before the server existed.
+func WithPort(port int) Option { return func(s *Server) { s.Port = port } }
+
+// WithPassword makes the server require password (requirepass); URL
+// carries it.
+func WithPassword(password string) Option { return func(s *Server) { s.password = password } }
 
 // Start starts redis-server on a free loopback port and waits until it
 // answers PING. It stops when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("testredis: no redis-server on PATH: %s", howTo)
 	}
 	s := &Server{tb: t, bin: bin, dir: t.TempDir()}
+	for _, o := range opts {
+		o(s)
+	}
 	s.LogPath = filepath.Join(s.dir, "redis.log")
+	fixedPort := s.Port != 0
 	for attempt := 1; ; attempt++ {
-		if s.Port, err = testenv.FreePort(); err != nil {
-			t.Fatalf("testredis: %v", err)
+		if !fixedPort {
+			if s.Port, err = testenv.FreePort(); err != nil {
+				t.Fatalf("testredis: %v", err)
+			}
 		}
 		if err = s.launch(); err == nil {
 			break
 		}
 		// A free port can be taken between the probe and the listen.
-		if attempt == 3 || !strings.Contains(s.log(), "Address already in use") {
+		if fixedPort || attempt == 3 || !strings.Contains(s.log(), "Address already in use") {
 			t.Fatalf("testredis: %v", err)
 		}
 	}
 	s.URL = fmt.Sprintf("redis://127.0.0.1:%d", s.Port)
+	if s.password != "" {
+		s.URL = fmt.Sprintf("redis://:%s@127.0.0.1:%d", s.password, s.Port)
+	}
 	t.Cleanup(func() {
 		if err := s.Stop(); err != nil {
 			t.Errorf("testredis: %v", err)
@@ -78,9 +99,17 @@ func (s *Server) launch() error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(s.bin,
-		"--bind", "127.0.0.1", "--port", strconv.Itoa(s.Port), "--dir", s.dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes")
+	// A configuration file, not arguments: the process list shows
+	// arguments, and a password must not be seen there.
+	conf := filepath.Join(s.dir, "redis.conf")
+	text := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nsave \"\"\nappendonly no\ndaemonize no\nprotected-mode yes\n", s.Port, s.dir)
+	if s.password != "" {
+		text += "requirepass " + s.password + "\n"
+	}
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		return err
+	}
+	cmd := exec.Command(s.bin, conf)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	testenv.DieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
@@ -143,9 +172,10 @@ func (s *Server) Restart() {
 	}
 }
 
-// Do sends one command and returns its reply as text: a status or bulk
-// string, an integer, or the elements of an array one per line. An error
-// reply is returned as an error.
+// Do sends one command (after AUTH when the server has a password) and
+// returns its reply as text: a status or bulk string, an integer, or the
+// elements of an array one per line. An error reply is returned as an
+// error.
 func (s *Server) Do(args ...string) (string, error) {
 	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)), 2*time.Second)
 	if err != nil {
@@ -153,7 +183,16 @@ func (s *Server) Do(args ...string) (string, error) {
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	w := bufio.NewWriter(conn)
+	r, w := bufio.NewReader(conn), bufio.NewWriter(conn)
+	if s.password != "" {
+		if _, err := command(r, w, "AUTH", s.password); err != nil {
+			return "", err
+		}
+	}
+	return command(r, w, args...)
+}
+
+func command(r *bufio.Reader, w *bufio.Writer, args ...string) (string, error) {
 	fmt.Fprintf(w, "*%d\r\n", len(args))
 	for _, a := range args {
 		fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
@@ -161,7 +200,7 @@ func (s *Server) Do(args ...string) (string, error) {
 	if err := w.Flush(); err != nil {
 		return "", err
 	}
-	return readReply(bufio.NewReader(conn))
+	return readReply(r)
 }
 
 func readReply(r *bufio.Reader) (string, error) {
