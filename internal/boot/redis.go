@@ -54,9 +54,6 @@ func (r RedisTarget) String() string {
 	return u.String()
 }
 
-// redisStores are Directus's settings that put a store in Redis.
-var redisStores = []string{"CACHE_STORE", "RATE_LIMITER_STORE", "SYNCHRONIZATION_STORE"}
-
 // redisFromEnv returns the Redis Directus will use, or nil when it uses
 // none. Like Directus (redis-config-available.js), REDIS_ENABLED decides
 // when set; otherwise Redis is on as soon as REDIS or any REDIS_* variable
@@ -85,7 +82,8 @@ func redisFromEnv(env directusctl.Env, environ []string) (*RedisTarget, error) {
 		}
 	}
 	if !on {
-		for _, s := range redisStores {
+		// Directus's settings that put a store in Redis.
+		for _, s := range []string{"CACHE_STORE", "RATE_LIMITER_STORE", "SYNCHRONIZATION_STORE"} {
 			if v, _, err := env.Get(s); err != nil {
 				return nil, err
 			} else if strings.EqualFold(v, "redis") {
