@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -56,10 +57,10 @@ func BenchmarkGetEntries(b *testing.B) {
 	for _, cache := range []bool{true, false} {
 		name := map[bool]string{true: "cache-on", false: "cache-off"}[cache]
 		b.Run("one-instance/"+name, func(b *testing.B) {
-			report(b, load(b, insts[0].URL, token, cache, clients, duration))
+			report(b, load(b, insts[0].URL, token, cache, clients, duration, insts))
 		})
 		b.Run("two-instances-haproxy/"+name, func(b *testing.B) {
-			report(b, load(b, proxy, token, cache, clients, duration))
+			report(b, load(b, proxy, token, cache, clients, duration, insts))
 		})
 	}
 }
@@ -69,11 +70,16 @@ type loadResult struct {
 	Errors    int
 	Elapsed   time.Duration
 	Latencies []time.Duration
+	// Cores used on average during the run, from CPU times: each Directus
+	// instance, this process (the load generator), and the whole machine.
+	DirectusCores []float64
+	LoadgenCores  float64
+	MachineCores  float64
 }
 
 // load runs clients closed-loop GETs of entriesQuery against base for d;
 // without cache, each asks Directus to bypass its data cache.
-func load(b *testing.B, base, token string, cache bool, clients int, d time.Duration) loadResult {
+func load(b *testing.B, base, token string, cache bool, clients int, d time.Duration, insts []*testdirectus.Instance) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -88,6 +94,7 @@ func load(b *testing.B, base, token string, cache bool, clients int, d time.Dura
 	var errs atomic.Int64
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
+	cpu0 := cpuTimes(insts)
 	b.ResetTimer()
 	start := time.Now()
 	for c := range clients {
@@ -111,12 +118,66 @@ func load(b *testing.B, base, token string, cache bool, clients int, d time.Dura
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
+	cpu1 := cpuTimes(insts)
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	return loadResult{Requests: len(all), Errors: int(errs.Load()), Elapsed: elapsed, Latencies: all}
+	r := loadResult{Requests: len(all), Errors: int(errs.Load()), Elapsed: elapsed, Latencies: all}
+	secs := elapsed.Seconds()
+	for i := range insts {
+		r.DirectusCores = append(r.DirectusCores, (cpu1.directus[i]-cpu0.directus[i])/secs)
+	}
+	r.LoadgenCores = (cpu1.self - cpu0.self) / secs
+	r.MachineCores = (cpu1.machine - cpu0.machine) / secs
+	return r
+}
+
+type cpuSample struct {
+	directus []float64
+	self     float64
+	machine  float64
+}
+
+// cpuTimes reads CPU seconds from /proc: each instance's process, this
+// process, and all processes of the machine (busy time of /proc/stat).
+func cpuTimes(insts []*testdirectus.Instance) cpuSample {
+	const tick = 100.0 // USER_HZ on Linux
+	var s cpuSample
+	procCPU := func(path string) float64 {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0
+		}
+		// Fields after the command name, which ends with ")": utime and
+		// stime are the 12th and 13th.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			return 0
+		}
+		u, _ := strconv.ParseFloat(f[11], 64)
+		st, _ := strconv.ParseFloat(f[12], 64)
+		return (u + st) / tick
+	}
+	for _, inst := range insts {
+		s.directus = append(s.directus, procCPU(fmt.Sprintf("/proc/%d/stat", inst.PID())))
+	}
+	s.self = procCPU("/proc/self/stat")
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		f := strings.Fields(line)
+		// cpu user nice system idle iowait irq softirq steal: busy is all
+		// but idle and iowait.
+		for i, v := range f[1:min(len(f), 9)] {
+			if i == 3 || i == 4 {
+				continue
+			}
+			n, _ := strconv.ParseFloat(v, 64)
+			s.machine += n / tick
+		}
+	}
+	return s
 }
 
 func report(b *testing.B, r loadResult) {
@@ -131,7 +192,21 @@ func report(b *testing.B, r loadResult) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(float64(r.Errors), "errors")
-	b.Logf("%d requests in %s, %d errors", r.Requests, r.Elapsed.Round(time.Millisecond), r.Errors)
+	for i, c := range r.DirectusCores {
+		b.ReportMetric(c, fmt.Sprintf("directus%d-cores", i+1))
+	}
+	// CPU per request depends little on what else runs on the machine:
+	// it is what bounds a Directus process at one core.
+	var directusCores float64
+	for _, c := range r.DirectusCores {
+		directusCores += c
+	}
+	b.ReportMetric(directusCores*r.Elapsed.Seconds()*1000/float64(r.Requests), "directus-cpu-ms/req")
+	b.ReportMetric(r.LoadgenCores, "loadgen-cores")
+	b.ReportMetric(r.MachineCores, "machine-cores")
+	// Other work on the machine shares its cores with the measurement.
+	load, _ := os.ReadFile("/proc/loadavg")
+	b.Logf("%d requests in %s, %d errors; load average after: %s", r.Requests, r.Elapsed.Round(time.Millisecond), r.Errors, strings.TrimSpace(string(load)))
 }
 
 // get returns how many entries the answer held.
@@ -189,7 +264,7 @@ func seedEntries(b *testing.B, c *directusctl.Client) string {
 	classes := create("classes", classSpec)
 	var userSpec, vehicleSpec []map[string]any
 	for i := range 100 {
-		userSpec = append(userSpec, map[string]any{"email": fmt.Sprintf("pilot%03d@bench.example", i), "first_name": "Pilot", "last_name": strconv.Itoa(i)})
+		userSpec = append(userSpec, map[string]any{"email": fmt.Sprintf("pilot%03d@bench.example.com", i), "first_name": "Pilot", "last_name": strconv.Itoa(i)})
 		vehicleSpec = append(vehicleSpec, map[string]any{"make": "Make", "model": fmt.Sprintf("Model %d", i), "year": 2020})
 	}
 	var users []map[string]any
@@ -220,7 +295,7 @@ func seedEntries(b *testing.B, c *directusctl.Client) string {
 	}
 	const token = "trm-bench-reader-token"
 	var reader map[string]any
-	if err := c.Do(ctx, http.MethodPost, "/users", nil, map[string]any{"email": "reader@bench.example", "token": token}, &reader); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/users", nil, map[string]any{"email": "reader@bench.example.com", "token": token}, &reader); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := c.CreateAccess(ctx, directusctl.Access{User: fmt.Sprint(reader["id"]), Policy: policy.ID}); err != nil {

@@ -76,3 +76,7 @@ func (i *Instance) Kill() {
 		<-i.exited
 	})
 }
+
+// PID is the server's process id, e.g. to read its CPU time in
+// /proc/<pid>/stat.
+func (i *Instance) PID() int { return i.cmd.Process.Pid }
