@@ -206,7 +206,10 @@ func TestTwoInstancesOverOneDatabaseAndOneRedis(t *testing.T) {
 // the clients, reconnecting to survivor, end up with every acknowledged
 // write, and that every acknowledged write is stored.
 func killedInstanceSubscribersResume(t *testing.T, victim, survivor *testdirectus.Instance) {
-	ctx := t.Context()
+	ctx, cancel := context.WithCancel(t.Context())
+	var resumed sync.WaitGroup
+	defer resumed.Wait()
+	defer cancel()
 	const clients, writes, killAfter = 3, 60, 20
 	query := map[string]any{"fields": []string{"key"}, "filter": map[string]any{"key": map[string]string{"_starts_with": "kill-"}}, "limit": -1}
 
@@ -215,7 +218,6 @@ func killedInstanceSubscribersResume(t *testing.T, victim, survivor *testdirectu
 		keys map[string]bool
 	}
 	views := make([]*seen, clients)
-	var resumed sync.WaitGroup
 	errs := make(chan error, clients)
 	for c := range clients {
 		views[c] = &seen{keys: map[string]bool{}}
@@ -249,6 +251,7 @@ func killedInstanceSubscribersResume(t *testing.T, victim, survivor *testdirectu
 				// subscribe again; its init event carries what was missed.
 				sock, err = dialREST(ctx, survivor.URL, survivor.Token)
 				if err == nil {
+					defer sock.close()
 					var init []json.RawMessage
 					if init, err = sock.subscribe(ctx, probe, "kill", query); err == nil {
 						add(init)
