@@ -23,7 +23,7 @@ func load(t *testing.T) *types.Project {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := cli.ProjectFromOptions(t.Context(), opts)
+	p, err := opts.LoadProject(t.Context())
 	if err != nil {
 		t.Fatalf("compose.yaml does not load: %v", err)
 	}
