@@ -34,10 +34,10 @@ COMMENT ON TABLE recompute_outbox IS
 DO $$
 DECLARE
   want text := 'created_at timestamp with time zone NO clock_timestamp()|fields jsonb NO -|'
-            || 'id uuid NO gen_random_uuid()|seq bigint NO -|sent_at timestamp with time zone YES -|stream_id text YES -';
+            || 'id uuid NO gen_random_uuid()|sent_at timestamp with time zone YES -|seq bigint NO -|stream_id text YES -';
   got text;
 BEGIN
-  SELECT string_agg(format('%s %s %s %s', column_name, data_type, is_nullable, coalesce(column_default, '-')), '|' ORDER BY column_name)
+  SELECT string_agg(format('%s %s %s %s', column_name, data_type, is_nullable, coalesce(column_default, '-')), '|' ORDER BY column_name COLLATE "C")
     INTO got
     FROM information_schema.columns
    WHERE table_schema = current_schema() AND table_name = 'recompute_outbox';

@@ -245,6 +245,83 @@ func readReply(r *bufio.Reader) (string, error) {
 	return "", fmt.Errorf("unexpected reply %q", line)
 }
 
+// Value sends one command like Do and returns its reply with its
+// structure: a string (status or bulk), an int64, nil (a null reply), or
+// an []any of these, nested as the reply is (XREADGROUP's streams,
+// entries and fields). An error reply is returned as an error.
+func (s *Server) Value(args ...string) (any, error) {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)), 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	r, w := bufio.NewReader(conn), bufio.NewWriter(conn)
+	if s.password != "" {
+		if _, err := command(r, w, "AUTH", s.password); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(w, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(w, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return readValue(r)
+}
+
+func readValue(r *bufio.Reader) (any, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return nil, errors.New("empty reply")
+	}
+	switch body := line[1:]; line[0] {
+	case '+':
+		return body, nil
+	case '-':
+		return nil, errors.New(body)
+	case ':':
+		return strconv.ParseInt(body, 10, 64)
+	case '$':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		items := make([]any, 0, n)
+		for range n {
+			item, err := readValue(r)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, item)
+		}
+		return items, nil
+	}
+	return nil, fmt.Errorf("unexpected reply %q", line)
+}
+
 func (s *Server) ping() error {
 	got, err := s.Do("PING")
 	if err == nil && got != "PONG" {
