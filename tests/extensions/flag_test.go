@@ -2,6 +2,7 @@ package extensions
 
 import (
 	"net/http"
+	"sync"
 	"slices"
 	"strings"
 	"testing"
@@ -10,13 +11,17 @@ import (
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
 
-// TestFlagPositions: a 10-minute window of a tracker's 1 Hz positions is
-// flagged in one request: exactly those 600 rows turn faulty, the outbox
-// holds the request, and a consumer group of recompute:requests reads one
-// message with the documented fields; the same flag again changes nothing
-// and sends nothing; an entry's window follows its tracker assignments.
+// TestFlagPositions, with Directus run as compose runs it (two instances,
+// deploy/scaling.env, one Redis): a 10-minute window of a tracker's 1 Hz
+// positions is flagged in one request: exactly those 600 rows turn faulty,
+// the outbox holds the request, and a consumer group of recompute:requests
+// reads one message with the documented fields; the same flag again
+// changes nothing and sends nothing; an entry's window follows its tracker
+// assignments; requests through both instances are each delivered once;
+// bad requests and callers without the role are refused, changing
+// nothing.
 func TestFlagPositions(t *testing.T) {
-	s := newStack(t, 1)
+	s := newStack(t, 2, inRedis)
 	s.createGroup(t)
 	c := s.client()
 	tr := s.tracker(t, 30*60)
@@ -142,18 +147,55 @@ func TestFlagPositions(t *testing.T) {
 		}
 		s.readAll(t, "c1", 1, 10*time.Second)
 	})
+
+	t.Run("two instances relay each request once", func(t *testing.T) { twoInstancesOnce(t, s) })
+	t.Run("refusals", func(t *testing.T) { refusals(t, s) })
 }
 
-// TestFlagRefusals: bad requests are refused with a sentence naming the
-// field, callers without the role in the event's organisation are refused,
-// and nothing changes either way.
-func TestFlagRefusals(t *testing.T) {
-	s := newStack(t, 1)
+// twoInstancesOnce flags through both instances at once: each instance
+// wakes its own relay, and both sweep for the other's requests.
+func twoInstancesOnce(t *testing.T, s *stack) {
+	trackers := []tracker{s.tracker(t, 60*60), s.tracker(t, 60*60)}
+	var (
+		mu  sync.Mutex
+		ids []string
+		wg  sync.WaitGroup
+	)
+	for i, inst := range s.insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range 12 {
+				from, until := window(w)
+				res, err := flag(inst.Client(), flagBody("device", trackers[i].device, from, until, "flag", "both instances"))
+				if err != nil {
+					t.Errorf("instance %d: %v", i, err)
+					return
+				}
+				mu.Lock()
+				ids = append(ids, *res.RequestID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	onceEach(t, s.readAll(t, "c1", len(ids), 15*time.Second), ids)
+	if extra := s.read(t, "c1", 10, 2*time.Second); len(extra) != 0 {
+		t.Errorf("%d more messages", len(extra))
+	}
+	s.waitAllSent(t)
+}
+
+// refusals: bad requests are refused with a sentence naming the field,
+// callers without the role in the event's organisation are refused, and
+// nothing changes either way.
+func refusals(t *testing.T, s *stack) {
 	c := s.client()
 	tr := s.tracker(t, 20*60)
 	from, until := t0.Add(time.Minute), t0.Add(2*time.Minute)
 
 	t.Run("bad requests", func(t *testing.T) {
+		rows := s.outboxRows(t)
 		for _, tc := range []struct {
 			body    any
 			message string
@@ -181,8 +223,8 @@ func TestFlagRefusals(t *testing.T) {
 			_, err := flag(c, tc.body)
 			refusedWith(t, err, tc.message)
 		}
-		if n := s.faulty(t, tr.imei, t0, t0.Add(time.Hour)); n != 0 || s.outboxRows(t) != 0 {
-			t.Fatalf("refused requests changed %d positions and left %d outbox rows", n, s.outboxRows(t))
+		if n := s.faulty(t, tr.imei, t0, t0.Add(time.Hour)); n != 0 || s.outboxRows(t) != rows {
+			t.Fatalf("refused requests changed %d positions and added %d outbox rows", n, s.outboxRows(t)-rows)
 		}
 	})
 

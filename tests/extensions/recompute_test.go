@@ -33,6 +33,7 @@ type stack struct {
 	dbURL string
 	db    *pgx.Conn
 	redis *testredis.Server
+	env   []testdirectus.Option
 	insts []*testdirectus.Instance
 	org   string
 	admin string // the admin's directus_users.id
@@ -42,12 +43,32 @@ type stack struct {
 // five times a second.
 const relayInterval = "TRM_RECOMPUTE_RELAY_INTERVAL_MS=200"
 
-func newStack(t testing.TB, instances int) *stack {
+// stores says where the Directus instances of a stack keep their own
+// shared state.
+type stores int
+
+const (
+	// inRedis: deploy/scaling.env, as compose runs Directus. During a
+	// Redis outage Directus itself then refuses requests (docs/scaling.md).
+	inRedis stores = iota
+	// inMemory: REDIS set for the relay, REDIS_ENABLED=false keeping
+	// Directus's own stores in memory, so that Directus answers during a
+	// Redis outage and what is tested is the outbox, not Directus.
+	inMemory
+)
+
+func newStack(t testing.TB, instances int, where stores) *stack {
 	t.Helper()
 	s := &stack{t: t, dbURL: pg.New(t)}
 	testdirectus.Provision(t, s.dbURL)
 	s.redis = testredis.Start(t)
-	s.insts = testdirectus.StartMany(t, s.dbURL, instances, s.directusEnv())
+	switch where {
+	case inRedis:
+		s.env = []testdirectus.Option{testdirectus.WithScaling(s.redis.URL), testdirectus.WithEnv(relayInterval)}
+	case inMemory:
+		s.env = []testdirectus.Option{testdirectus.WithEnv("REDIS="+s.redis.URL, "REDIS_ENABLED=false", relayInterval)}
+	}
+	s.insts = testdirectus.StartMany(t, s.dbURL, instances, s.env...)
 	db, err := pgx.Connect(context.Background(), s.dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -65,17 +86,13 @@ func newStack(t testing.TB, instances int) *stack {
 	return s
 }
 
-func (s *stack) directusEnv() testdirectus.Option {
-	return testdirectus.WithEnv("REDIS="+s.redis.URL, relayInterval)
-}
-
 func (s *stack) client() *directusctl.Client { return s.insts[0].Client() }
 
 // restart starts a new instance in place of instance i (which must have
 // stopped or been killed).
 func (s *stack) restart(i int) {
 	s.t.Helper()
-	s.insts[i] = testdirectus.Start(s.t, s.dbURL, testdirectus.WithoutBootstrap(), s.directusEnv())
+	s.insts[i] = testdirectus.Start(s.t, s.dbURL, append([]testdirectus.Option{testdirectus.WithoutBootstrap()}, s.env...)...)
 }
 
 // tracker is a device on an entry of a rally of the stack's organisation,
@@ -196,6 +213,19 @@ func (s *stack) waitSent(t testing.TB, id string) string {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("request %s not marked sent within 10s", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitAllSent waits until no request waits in the outbox: the relays
+// mark rows just after the stream took them.
+func (s *stack) waitAllSent(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for n := s.unsent(t); n != 0; n = s.unsent(t) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests still unsent after 10s", n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

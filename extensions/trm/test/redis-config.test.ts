@@ -22,9 +22,11 @@ describe('redisSetting reads Directus own settings', () => {
 			options: { host: 'cache', port: 6380, password: 'secret', maxRetriesPerRequest: 3, tls: { servername: 'cache.example' } },
 		});
 	});
-	it('is off when REDIS_ENABLED says so, or nothing is set', () => {
-		expect(redisSetting({ REDIS_ENABLED: false, REDIS: 'redis://cache' }).kind).toBe('none');
-		expect(redisSetting({ REDIS_ENABLED: true, REDIS: 'redis://cache' }).kind).toBe('url');
+	it("ignores REDIS_ENABLED, which switches only Directus's implicit stores", () => {
+		expect(redisSetting({ REDIS_ENABLED: false, REDIS: 'redis://cache' })).toEqual({ kind: 'url', url: 'redis://cache' });
+		expect(redisSetting({ REDIS_ENABLED: false })).toMatchObject({ kind: 'none' });
+	});
+	it('is off when nothing is set', () => {
 		expect(redisSetting({ KEY: 'k' })).toMatchObject({ kind: 'none', why: expect.stringContaining('no REDIS setting') });
 	});
 	it('never shows a password where it says where Redis is', () => {

@@ -1,9 +1,15 @@
 // The Redis connection Directus itself uses, read from Directus's own
-// settings as Directus reads them (@directus/api's redis-config-available
-// and get-config-from-env): REDIS_ENABLED decides when set; otherwise a
-// REDIS connection string, else the REDIS_* options (REDIS_HOST,
-// REDIS_PORT, REDIS_PASSWORD, …, camel-cased as ioredis names them;
-// REDIS_A__B nests), else none.
+// settings as Directus reads them (@directus/api's get-config-from-env): a
+// REDIS connection string (also REDIS_FILE, which Directus reads into
+// REDIS), else the REDIS_* options (REDIS_HOST, REDIS_PORT,
+// REDIS_PASSWORD, …, camel-cased as ioredis names them; REDIS_A__B nests),
+// else none.
+//
+// REDIS_ENABLED is not read: in Directus it switches only the stores that
+// move to Redis implicitly (bus, locks, permissions cache); the stores one
+// asks for by name (CACHE_STORE=redis, …) use the connection regardless,
+// and so does the relay. REDIS_ENABLED=false with REDIS set keeps
+// Directus's own stores in memory while recompute requests go to Redis.
 
 export type RedisSetting =
 	| { kind: 'none'; why: string }
@@ -22,9 +28,6 @@ function camel(s: string): string {
 }
 
 export function redisSetting(env: Record<string, unknown>): RedisSetting {
-	if ('REDIS_ENABLED' in env && env.REDIS_ENABLED !== true && env.REDIS_ENABLED !== 'true') {
-		return { kind: 'none', why: 'REDIS_ENABLED is false' };
-	}
 	if (typeof env.REDIS === 'string' && env.REDIS !== '') return { kind: 'url', url: env.REDIS };
 	const options: Record<string, unknown> = {};
 	for (const [key, value] of Object.entries(env)) {
