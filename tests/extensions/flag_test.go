@@ -2,9 +2,9 @@ package extensions
 
 import (
 	"net/http"
-	"sync"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
