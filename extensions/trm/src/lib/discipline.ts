@@ -23,7 +23,7 @@ const MOTOR: readonly ClassesCategory[] = ['moto', 'quad', 'car', 'ssv', 'truck'
 /**
  * The rules. A regatta races boats: its entries need their boat (a vehicle
  * record), and none of the catalog's categories is a boat, so a regatta
- * takes no class until internal/catalog has one (docs/extensions.md).
+ * takes no class until internal/catalog has one (extensions/README.md).
  */
 export const DISCIPLINE_RULES: Readonly<Record<EventsDiscipline, DisciplineRule>> = {
 	rally: { noun: 'a rally', vehicle: 'required', because: 'a rally is raced in vehicles', categories: MOTOR },
