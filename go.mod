@@ -40,4 +40,5 @@ require (
 ignore (
 	./.dev
 	./directus
+	./extensions
 )

@@ -92,7 +92,7 @@ func redisDown(t *testing.T, s *stack) {
 	recovered := 0
 	for i, inst := range s.insts {
 		log := inst.Log()
-		if n := strings.Count(log, "recompute requests wait in recompute_outbox until recompute:requests takes them"); n != 1 {
+		if n := strings.Count(log, "trm recompute relay: cannot relay to recompute:requests, recompute requests wait in recompute_outbox"); n != 1 {
 			t.Errorf("instance %d logged the outage %d times, want once", i, n)
 		}
 		recovered += strings.Count(log, "trm recompute relay: relaying again")

@@ -37,11 +37,18 @@ const hook: HookConfig = ({ action }, { database, env, logger, emitter }) => {
 			logger.error(`trm recompute relay: off, ${interval}: recompute requests wait in recompute_outbox`);
 			return;
 		}
-		const stream = redisStream(
-			setting,
-			() => relay?.wake(),
-			(err) => logger.debug(`trm recompute relay: Redis ${describeRedis(setting)}: ${err.message}`),
-		);
+		let stream: ReturnType<typeof redisStream>;
+		try {
+			stream = redisStream(
+				setting,
+				() => relay?.wake(),
+				(err) => logger.debug(`trm recompute relay: Redis ${describeRedis(setting)}: ${err.message}`),
+			);
+		} catch {
+			// ioredis's message may quote the setting, password included.
+			logger.error(`trm recompute relay: off, the Redis setting (${describeRedis(setting)}) is unusable: recompute requests wait in recompute_outbox`);
+			return;
+		}
 		quit = stream.quit;
 		relay = new RecomputeRelay(database, stream, logger, { intervalMs: interval, batch: 100 });
 		relay.start();

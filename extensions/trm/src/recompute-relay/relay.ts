@@ -91,7 +91,7 @@ export class RecomputeRelay {
 		} catch (err) {
 			const reason = err instanceof Error ? err.message : String(err);
 			if (this.failing === undefined && !this.stopped) {
-				this.log.warn(`trm recompute relay: recompute requests wait in recompute_outbox until ${RECOMPUTE_STREAM} takes them: ${reason}`);
+				this.log.warn(`trm recompute relay: cannot relay to ${RECOMPUTE_STREAM}, recompute requests wait in recompute_outbox: ${reason}`);
 			}
 			this.failing = reason;
 		}
