@@ -100,34 +100,10 @@ export async function flagPositions(db: Knex, caller: Caller, req: FlagRequest):
 			}
 		}
 
-		const faulty = req.action === 'flag';
-		// A device's window covers all its positions in it, assigned or not;
-		// an entry's covers its trackers while they were assigned to it.
-		const changed =
-			req.scope === 'device'
-				? imei === undefined
-					? 0
-					: (
-							await trx.raw(
-								`UPDATE positions SET faulty = ?
-								  WHERE device_id = ? AND ts >= ?::timestamptz AND ts < ?::timestamptz AND faulty = ?`,
-								[faulty, imei, from, until, !faulty],
-							)
-						).rowCount
-				: spans.length === 0
-					? 0
-					: (
-							await trx.raw(
-								`UPDATE positions p SET faulty = ?
-								   FROM jsonb_to_recordset(?::jsonb) AS s(device_id text, "from" timestamptz, "until" timestamptz)
-								  WHERE p.device_id = s.device_id AND p.ts >= s."from" AND p.ts < s."until" AND p.faulty = ?`,
-								[faulty, JSON.stringify(spans.map(({ device_id, from, until }) => ({ device_id, from, until }))), !faulty],
-							)
-						).rowCount;
-
+		const changed = await markPositions(trx, req, { from, until }, imei, spans);
 		const deviceIds = req.scope === 'device' ? (imei === undefined ? [] : [imei]) : [...new Set(spans.map((s) => s.device_id))].sort();
 		const entryIds = req.scope === 'entry' ? [req.id] : [...new Set(spans.map((s) => s.entry_id))].sort();
-		const result: FlagResult = { request_id: null, action: req.action, positions: changed ?? 0, device_ids: deviceIds, entry_ids: entryIds, from, until };
+		const result: FlagResult = { request_id: null, action: req.action, positions: changed, device_ids: deviceIds, entry_ids: entryIds, from, until };
 		if (result.positions === 0) return result;
 
 		const fields = requestFields({
@@ -148,4 +124,36 @@ export async function flagPositions(db: Knex, caller: Caller, req: FlagRequest):
 		result.request_id = inserted.rows[0]!.id;
 		return result;
 	});
+}
+
+/**
+ * Sets faulty on the positions the request covers and returns how many
+ * changed. A device's window covers all its positions in it, assigned or
+ * not; an entry's covers its trackers while they were assigned to it.
+ */
+async function markPositions(
+	trx: Knex.Transaction,
+	req: FlagRequest,
+	window: { from: string; until: string },
+	imei: string | undefined,
+	spans: Span[],
+): Promise<number> {
+	const faulty = req.action === 'flag';
+	if (req.scope === 'device') {
+		if (imei === undefined) return 0;
+		const res = await trx.raw<{ rowCount: number }>(
+			`UPDATE positions SET faulty = ?
+			  WHERE device_id = ? AND ts >= ?::timestamptz AND ts < ?::timestamptz AND faulty = ?`,
+			[faulty, imei, window.from, window.until, !faulty],
+		);
+		return res.rowCount;
+	}
+	if (spans.length === 0) return 0;
+	const res = await trx.raw<{ rowCount: number }>(
+		`UPDATE positions p SET faulty = ?
+		   FROM jsonb_to_recordset(?::jsonb) AS s(device_id text, "from" timestamptz, "until" timestamptz)
+		  WHERE p.device_id = s.device_id AND p.ts >= s."from" AND p.ts < s."until" AND p.faulty = ?`,
+		[faulty, JSON.stringify(spans.map(({ device_id, from, until }) => ({ device_id, from, until }))), !faulty],
+	);
+	return res.rowCount;
 }
