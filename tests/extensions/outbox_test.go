@@ -3,6 +3,7 @@ package extensions
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,9 @@ func redisDown(t *testing.T, s *stack) {
 			t.Errorf("instance %d logged the outage %d times, want once", i, n)
 		}
 		recovered += strings.Count(log, "trm recompute relay: relaying again")
+		if !strings.Contains(log, "trm recompute relay: on, to redis://127.0.0.1:"+strconv.Itoa(s.redis.Port)+" every 200 ms") {
+			t.Errorf("instance %d did not log its relay on Redis's port with TRM_RECOMPUTE_RELAY_INTERVAL_MS", i)
+		}
 	}
 	if recovered == 0 {
 		t.Errorf("no instance logged the recovery")
