@@ -39,6 +39,7 @@ describe('the rule table', () => {
 		expect(classFits('golf', 'car')).toBe(true);
 		expect(classFits('rally', 'bicycle')).toBe(true);
 		expect(entryFits('golf', { vehicle_id: null, status: 'registered' })).toBe(true);
+		expect(entryFits('rally', { vehicle_id: null, status: 'disqualified' })).toBe(true);
 	});
 });
 

@@ -5,7 +5,7 @@
 // type check here until it has a rule.
 
 import type { ClassesCategory, EntriesStatus, EventsDiscipline } from './catalog.gen.js';
-import { CLASSES_CATEGORY } from './catalog.gen.js';
+import { CLASSES_CATEGORY, ENTRIES_STATUS } from './catalog.gen.js';
 
 export interface DisciplineRule {
 	/** How a sentence names an event of the discipline: "a rally". */
@@ -104,6 +104,8 @@ export function entryFits(discipline: string, entry: EntryFacts): boolean {
 	const hasVehicle = entry.vehicle_id !== null && entry.vehicle_id !== undefined;
 	if (rule.vehicle === 'none') return !hasVehicle;
 	const status = typeof entry.status === 'string' ? entry.status : 'draft';
+	// A status outside the catalog is the CHECK's to refuse, with its own sentence.
+	if (!(ENTRIES_STATUS as readonly string[]).includes(status)) return true;
 	return hasVehicle || (VEHICLE_OPTIONAL_STATUSES as readonly string[]).includes(status);
 }
 

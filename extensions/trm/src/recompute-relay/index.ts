@@ -41,7 +41,7 @@ const hook: HookConfig = ({ action }, { database, env, logger, emitter }) => {
 		try {
 			stream = redisStream(
 				setting,
-				() => relay?.wake(),
+				() => relay?.redisReady(),
 				(err) => logger.debug(`trm recompute relay: Redis ${describeRedis(setting)}: ${err.message}`),
 			);
 		} catch {

@@ -60,6 +60,18 @@ export class RecomputeRelay {
 		if (this.timer) clearInterval(this.timer);
 	}
 
+	/**
+	 * Redis (re)connected: after a failure, says so once and relays what
+	 * waited. Never throws.
+	 */
+	redisReady(): void {
+		if (this.failing !== undefined && !this.stopped) {
+			this.log.info(`trm recompute relay: Redis answers again, relaying the requests that waited`);
+			this.failing = undefined;
+		}
+		this.wake();
+	}
+
 	/** Relays what waits, now; a wake-up during a run makes it run again. Never throws. */
 	wake(): void {
 		if (this.stopped) return;
@@ -83,7 +95,9 @@ export class RecomputeRelay {
 					relayed += n;
 					if (n < this.options.batch || this.stopped) break;
 				}
-				if (this.failing !== undefined) {
+				// A pass that found nothing to claim (another process holds or
+				// sent the rows) proves nothing about the stream.
+				if (this.failing !== undefined && relayed > 0) {
 					this.log.info(`trm recompute relay: relaying again (${relayed} waiting requests sent to ${RECOMPUTE_STREAM})`);
 					this.failing = undefined;
 				}
