@@ -258,7 +258,7 @@ func (pl *planner) builtins() error {
 	lp := pl.livePolicy(polID)
 	if !lp.AdminAccess || !lp.AppAccess {
 		pl.add(Change{Op: OpUpdate, Kind: KindPolicy, Policy: adm.Policy, phase: phaseUpdatePolicy, polID: polID,
-			policy: &Policy{Name: lp.Name, Description: lp.Description, Icon: lp.Icon, AdminAccess: true, AppAccess: true, EnforceTFA: lp.EnforceTFA, IPAccess: lp.IPAccess},
+			policy:  &Policy{Name: lp.Name, Description: lp.Description, Icon: lp.Icon, AdminAccess: true, AppAccess: true, EnforceTFA: lp.EnforceTFA, IPAccess: lp.IPAccess},
 			Details: boolDetails(lp, true, true)})
 	}
 	granted := false
@@ -273,7 +273,7 @@ func (pl *planner) builtins() error {
 	pub := pl.livePolicy(pl.live.PublicPolicy)
 	if pub.AdminAccess || pub.AppAccess {
 		pl.add(Change{Op: OpUpdate, Kind: KindPolicy, Policy: "public", phase: phaseUpdatePolicy, polID: pub.ID,
-			policy: &Policy{Name: pub.Name, Description: pub.Description, Icon: pub.Icon, EnforceTFA: pub.EnforceTFA, IPAccess: pub.IPAccess},
+			policy:  &Policy{Name: pub.Name, Description: pub.Description, Icon: pub.Icon, EnforceTFA: pub.EnforceTFA, IPAccess: pub.IPAccess},
 			Details: boolDetails(pub, false, false)})
 	}
 	pl.permissions("public", pub.ID, pl.files.Public)
