@@ -22,7 +22,7 @@ import (
 // person's would. Each record is looked up by its natural key first and
 // created only when it is missing: a seed can run any number of times.
 
-const seedAuthHelp = `Directus is reached at --directus-url (TRM_DIRECTUS_URL, default
+const directusAuthHelp = `Directus is reached at --directus-url (TRM_DIRECTUS_URL, default
 http://localhost:8055). Authenticate with a static or access token
 (--token, or TRM_DIRECTUS_TOKEN), or with a user's e-mail and password
 (--email and --password, or TRM_DIRECTUS_EMAIL and TRM_DIRECTUS_PASSWORD;
@@ -47,7 +47,7 @@ its natural key and created only when it is missing, so a second run
 creates nothing ("0 created, N already present"). Records that are present
 are left as they are, even where their other fields differ.
 
-` + seedAuthHelp + `
+` + directusAuthHelp + `
 
 Progress (one line per record) goes to standard error; the summary table
 per collection to standard output.`,
@@ -63,18 +63,18 @@ per collection to standard output.`,
 	return cmd
 }
 
-// seedCredentials says how to authenticate; exactly one of token and
+// directusCredentials says how to authenticate; exactly one of token and
 // email is set.
-type seedCredentials struct {
+type directusCredentials struct {
 	token           string
 	email, password string
 }
 
-// seedTarget resolves the instance and the credentials, refusing
+// directusTarget resolves the instance and the credentials, refusing
 // contradictions before anything is sent. Flags win over the
 // environment.
-func (a *app) seedTarget() (string, seedCredentials, error) {
-	var cr seedCredentials
+func (a *app) directusTarget() (string, directusCredentials, error) {
+	var cr directusCredentials
 	base := strings.TrimSpace(a.cfg.GetString("directus-url"))
 	if base == "" {
 		return "", cr, usageErrorf("--directus-url is empty: name the Directus instance, e.g. http://localhost:8055")
@@ -115,9 +115,9 @@ func (a *app) seedTarget() (string, seedCredentials, error) {
 	return base, cr, nil
 }
 
-// connectSeed checks that Directus answers, authenticates, and checks that
+// connectDirectus checks that Directus answers, authenticates, and checks that
 // the collections the seed writes exist, each failure with what to check.
-func connectSeed(ctx context.Context, base string, cr seedCredentials, collections []string) (*directusctl.Client, error) {
+func connectDirectus(ctx context.Context, base string, cr directusCredentials, collections []string) (*directusctl.Client, error) {
 	anon, err := directusctl.NewClient(base)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -354,14 +354,14 @@ func explainAPIError(err error) error {
 
 // runSeed connects, runs fn and prints the report.
 func (a *app) runSeed(cmd *cobra.Command, name string, collections []string, fn func(ctx context.Context, s *seeder) error) error {
-	base, cr, err := a.seedTarget()
+	base, cr, err := a.directusTarget()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := a.withTimeout(cmd.Context())
 	defer cancel()
 	start := time.Now()
-	c, err := connectSeed(ctx, base, cr, collections)
+	c, err := connectDirectus(ctx, base, cr, collections)
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ by (event, code); vehicle by plate; device by IMEI; user by e-mail;
 memberships and registrations by their pair; entry by (event, race
 number); crew by (entry, user); entry devices by (entry, device).
 
-` + seedAuthHelp + `
+` + directusAuthHelp + `
 
 ` + seedJSONHelp,
 		Example: `  # Against make dev's instance, as its admin

@@ -233,3 +233,45 @@ func decodeRule(raw json.RawMessage) any {
 	}
 	return v
 }
+
+// LiveOf presents a set as if it were live, with names for ids: a plan
+// between two sets of files (an offline diff) is made against it. Nobody
+// holds its roles, so no change of such a plan is destructive.
+func LiveOf(s *Set) *Live {
+	l := &Live{PublicPolicy: "public", UsersByRole: map[string]int{}}
+	adm := s.Administrator
+	l.Roles = append(l.Roles, directusctl.Role{ID: "role:" + adm.Role, Name: adm.Role})
+	l.Policies = append(l.Policies,
+		directusctl.Policy{ID: "public", Name: "$t:public_label"},
+		directusctl.Policy{ID: "policy:" + adm.Policy, Name: adm.Policy, AdminAccess: true, AppAccess: true})
+	l.Access = append(l.Access, directusctl.Access{ID: "access:public", Policy: "public"},
+		directusctl.Access{ID: "access:admin", Role: "role:" + adm.Role, Policy: "policy:" + adm.Policy})
+	perm := func(policyID string, p Permission) directusctl.Permission {
+		lp := directusctl.Permission{ID: len(l.Permissions) + 1, Policy: policyID, Collection: p.Collection, Action: p.Action, Fields: slices.Clone(p.Fields)}
+		lp.Permissions, _ = rawRule(p.Filter)
+		lp.Validation, _ = rawRule(p.Validation)
+		lp.Presets, _ = rawRule(p.Presets)
+		return lp
+	}
+	for _, p := range s.Public {
+		l.Permissions = append(l.Permissions, perm("public", p))
+	}
+	for _, p := range s.Policies {
+		l.Policies = append(l.Policies, directusctl.Policy{ID: "policy:" + p.Name, Name: p.Name, Icon: p.Icon, Description: p.Description,
+			AppAccess: p.AppAccess, AdminAccess: p.AdminAccess, EnforceTFA: p.EnforceTFA, IPAccess: slices.Clone(p.IPAccess)})
+		for _, perm2 := range p.Permissions {
+			l.Permissions = append(l.Permissions, perm("policy:"+p.Name, perm2))
+		}
+	}
+	for _, r := range s.Roles {
+		parent := ""
+		if r.Parent != "" {
+			parent = "role:" + r.Parent
+		}
+		l.Roles = append(l.Roles, directusctl.Role{ID: "role:" + r.Name, Name: r.Name, Icon: r.Icon, Description: r.Description, Parent: parent})
+		for _, p := range r.Policies {
+			l.Access = append(l.Access, directusctl.Access{ID: "access:" + r.Name + ":" + p, Role: "role:" + r.Name, Policy: "policy:" + p})
+		}
+	}
+	return l
+}

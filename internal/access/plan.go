@@ -225,7 +225,9 @@ func (pl *planner) roleUsers(roleID string) int {
 }
 
 // policyHolders counts the people who hold a policy: through a role (its
-// users and its children's) or directly.
+// users and its children's) or directly. The users of a role the plan
+// deletes are counted there, not here: allowing that role's removal is
+// enough.
 func (pl *planner) policyHolders(policyID string) int {
 	n := 0
 	for _, a := range pl.live.Access {
@@ -235,11 +237,17 @@ func (pl *planner) policyHolders(policyID string) int {
 		switch {
 		case a.User != "":
 			n++
-		case a.Role != "":
+		case a.Role != "" && !pl.roleGoes(a.Role):
 			n += pl.roleUsers(a.Role)
 		}
 	}
 	return n
+}
+
+// roleGoes reports whether the plan deletes a live role.
+func (pl *planner) roleGoes(roleID string) bool {
+	name := pl.ix.roleName[roleID]
+	return name != pl.files.Administrator.Role && pl.files.Role(name) == nil
 }
 
 func (pl *planner) builtins() error {
