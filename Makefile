@@ -30,11 +30,13 @@ dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module
+lint: ## gofmt, go vet, staticcheck on every module; docs/access-matrix.md matches access/
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
+	go run ./cmd/trmctl access fmt --check
+	go run ./cmd/trmctl access matrix --check
 
 libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy leaves it unchanged
 	@scripts/check-libs.sh
@@ -53,7 +55,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/access; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

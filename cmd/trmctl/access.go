@@ -49,7 +49,7 @@ by Directus's ids. docs/access-model.md explains the model.
 	f.String("email", "", "log in as this administrator (TRM_DIRECTUS_EMAIL); needs --password")
 	f.String("password", "", "the administrator's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
 	f.Duration("timeout", 2*time.Minute, "give up after this long")
-	cmd.AddCommand(newAccessPullCmd(a), newAccessDiffCmd(a), newAccessApplyCmd(a), newAccessMatrixCmd(a))
+	cmd.AddCommand(newAccessPullCmd(a), newAccessDiffCmd(a), newAccessApplyCmd(a), newAccessMatrixCmd(a), newAccessFmtCmd(a))
 	return cmd
 }
 
@@ -516,5 +516,62 @@ func (a *app) runAccessMatrix() error {
 		return err
 	}
 	fmt.Fprintf(a.io.err, "Wrote %s.\n", out)
+	return nil
+}
+
+// --- fmt --------------------------------------------------------------
+
+func newAccessFmtCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fmt [flags]",
+		Short: "Rewrite the access files in the canonical layout",
+		Long: `Check the access files against the committed schema snapshot, then rewrite
+them in the layout 'trmctl access pull' writes (keys in a fixed order,
+collections and policies sorted, rules on one line), so that a pull after
+an apply gives the same bytes. With --check, write nothing and fail when a
+file is not in that layout (a test checks the committed files).
+
+Exit status:
+  0  rewritten, or already canonical
+  1  --check: a file is not canonical
+  2  bad files or flag`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAccessFmt() },
+	}
+	cmd.Flags().Bool("check", false, "fail when a file is not in the canonical layout")
+	return cmd
+}
+
+func (a *app) runAccessFmt() error {
+	s, _, err := a.loadAccess()
+	if err != nil {
+		return err
+	}
+	dir := a.cfg.GetString("access-dir")
+	files, err := access.Files(s)
+	if err != nil {
+		return err
+	}
+	var stale []string
+	for _, name := range sortedNames(files) {
+		cur, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if !bytes.Equal(cur, files[name]) {
+			stale = append(stale, name)
+		}
+	}
+	if a.cfg.GetBool("check") {
+		if len(stale) > 0 {
+			fmt.Fprintf(a.io.err, "trmctl: not in the canonical layout: %s\nRewrite them: trmctl access fmt\n", strings.Join(stale, ", "))
+			return errSilentFailure
+		}
+		return nil
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	if err := access.WriteDir(dir, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.io.err, "Rewrote %s.\n", strings.Join(stale, ", "))
 	return nil
 }

@@ -80,8 +80,6 @@ func (w *filterWalker) object(collection string, m map[string]any, path string, 
 		switch {
 		case k == "_and" || k == "_or":
 			w.logical(collection, v, p, depth)
-		case strings.HasPrefix(k, "$FOLLOW"):
-			w.errf(p, "$FOLLOW(...) is refused: in a permission Directus 11.17.4 answers every request with a 500 error; add an o2m alias field and follow it instead")
 		case strings.HasPrefix(k, "_"):
 			w.errf(p, "%s needs a field before it, e.g. {status: {%s: ...}}", k, k)
 		default:
@@ -107,6 +105,10 @@ func (w *filterWalker) logical(collection string, v any, path string, depth int)
 }
 
 func (w *filterWalker) field(collection, field string, v any, path string, depth int) {
+	if strings.HasPrefix(field, "$FOLLOW") {
+		w.errf(path, "$FOLLOW(...) is refused: in a permission Directus 11.17.4 answers every request with a 500 error; add an o2m alias field and follow it instead")
+		return
+	}
 	if !w.cat.hasField(collection, field) {
 		w.errf(path, "unknown field %q of %s (it has: %s)", field, collection, w.cat.suggest(collection))
 		return
