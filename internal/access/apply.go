@@ -151,12 +151,74 @@ func Apply(ctx context.Context, c *directusctl.Client, live *Live, plan *Plan, a
 		return 0, err
 	}
 	ap := &applier{c: c, ix: ix, live: live}
-	for i, ch := range plan.Changes {
-		if err := ap.do(ctx, ch); err != nil {
+	for i := 0; i < len(plan.Changes); {
+		ch := plan.Changes[i]
+		if ch.Kind != KindPermission {
+			if err := ap.do(ctx, ch); err != nil {
+				return i, &ApplyError{Change: ch, Applied: i, Err: err}
+			}
+			i++
+			continue
+		}
+		// The permission changes are one phase of the plan: created in
+		// one request, updated one by one, deleted in one request.
+		// Directus clears its caches after each request, which costs more
+		// than the write.
+		j := i
+		for j < len(plan.Changes) && plan.Changes[j].Kind == KindPermission {
+			j++
+		}
+		if err := ap.permissions(ctx, plan.Changes[i:j]); err != nil {
 			return i, &ApplyError{Change: ch, Applied: i, Err: err}
 		}
+		i = j
 	}
 	return len(plan.Changes), nil
+}
+
+func (ap *applier) permissions(ctx context.Context, cs []Change) error {
+	var creates []directusctl.Permission
+	var deletes []int
+	for _, ch := range cs {
+		switch ch.Op {
+		case OpCreate:
+			lp, err := ap.livePermission(ch)
+			if err != nil {
+				return err
+			}
+			creates = append(creates, lp)
+		case OpDelete:
+			deletes = append(deletes, ch.permID)
+		}
+	}
+	if err := ap.c.CreatePermissions(ctx, creates); err != nil {
+		return fmt.Errorf("create %d permission(s): %w", len(creates), err)
+	}
+	for _, ch := range cs {
+		if ch.Op == OpUpdate {
+			if err := ap.do(ctx, ch); err != nil {
+				return fmt.Errorf("%s: %w", ch, err)
+			}
+		}
+	}
+	if err := ap.c.DeletePermissions(ctx, deletes); err != nil {
+		return fmt.Errorf("delete %d permission(s): %w", len(deletes), err)
+	}
+	return nil
+}
+
+func (ap *applier) livePermission(ch Change) (directusctl.Permission, error) {
+	p := ch.perm
+	lp := directusctl.Permission{Policy: ap.policyID(ch.Policy), Collection: p.Collection, Action: p.Action, Fields: p.Fields}
+	var err error
+	if lp.Permissions, err = rawRule(p.Filter); err != nil {
+		return lp, err
+	}
+	if lp.Validation, err = rawRule(p.Validation); err != nil {
+		return lp, err
+	}
+	lp.Presets, err = rawRule(p.Presets)
+	return lp, err
 }
 
 type applier struct {
@@ -233,31 +295,15 @@ func (ap *applier) do(ctx context.Context, ch Change) error {
 		return err
 	case ch.Kind == KindGrant && ch.Op == OpDelete:
 		return ap.c.DeleteAccess(ctx, ch.grantID)
-	case ch.Kind == KindPermission && ch.Op == OpDelete:
-		return ap.c.DeletePermission(ctx, ch.permID)
-	case ch.Kind == KindPermission:
-		p := ch.perm
-		filter, err := rawRule(p.Filter)
+	case ch.Kind == KindPermission && ch.Op == OpUpdate:
+		lp, err := ap.livePermission(ch)
 		if err != nil {
-			return err
-		}
-		validation, err := rawRule(p.Validation)
-		if err != nil {
-			return err
-		}
-		presets, err := rawRule(p.Presets)
-		if err != nil {
-			return err
-		}
-		if ch.Op == OpCreate {
-			_, err = ap.c.CreatePermission(ctx, directusctl.Permission{Policy: ap.policyID(ch.Policy), Collection: p.Collection, Action: p.Action,
-				Permissions: filter, Validation: validation, Presets: presets, Fields: p.Fields})
 			return err
 		}
 		// A nil RawMessage and a nil slice encode as null: the rule or
 		// field list is cleared.
 		_, err = ap.c.UpdatePermission(ctx, ch.permID, map[string]any{
-			"permissions": filter, "validation": validation, "presets": presets, "fields": p.Fields,
+			"permissions": lp.Permissions, "validation": lp.Validation, "presets": lp.Presets, "fields": lp.Fields,
 		})
 		return err
 	}

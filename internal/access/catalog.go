@@ -172,14 +172,15 @@ func (c *Catalog) IsAlias(collection, field string) bool {
 	return false
 }
 
-// o2mBackField is the many side's field an o2m alias lists by.
-func (c *Catalog) o2mBackField(collection, field string) string {
+// Reverse returns the many side of an o2m alias: the collection it lists
+// and the field there that points back.
+func (c *Catalog) Reverse(collection, field string) (many, manyField string, ok bool) {
 	if ci := c.colls[collection]; ci != nil {
-		if f := ci.fields[field]; f != nil {
-			return f.o2mField
+		if f := ci.fields[field]; f != nil && f.o2mColl != "" {
+			return f.o2mColl, f.o2mField, true
 		}
 	}
-	return ""
+	return "", "", false
 }
 
 func (c *Catalog) hasField(collection, field string) bool {
