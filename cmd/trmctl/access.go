@@ -66,10 +66,7 @@ func (a *app) loadAccess() (*access.Set, *access.Catalog, error) {
 		return nil, nil, usageErrorf("the committed schema snapshot: %v", err)
 	}
 	cat := access.NewCatalog(snap)
-	s, err := access.ReadDir(dir)
-	if err == nil {
-		err = access.Validate(s, cat)
-	}
+	s, err := access.Load(dir, cat)
 	if err != nil {
 		var pe *access.ProblemsError
 		if errors.As(err, &pe) {

@@ -393,3 +393,16 @@ func (r *reader) permissions(file, policy string, n *yaml.Node) []Permission {
 	}
 	return out
 }
+
+// Load reads the access files in dir and validates them against the
+// catalog of the committed snapshot: what boot and trmctl apply.
+func Load(dir string, cat *Catalog) (*Set, error) {
+	s, err := ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(s, cat); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
