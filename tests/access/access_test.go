@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,7 +39,7 @@ func TestAccess(t *testing.T) {
 		t.FailNow()
 	}
 	t.Run("a second apply changes nothing", func(t *testing.T) { secondApply(t, env, c, files) })
-	t.Run("a removal people would feel is refused without an allowance", func(t *testing.T) { removal(t, env, c) })
+	t.Run("a removal people would feel is refused without an allowance", func(t *testing.T) { removal(t, env, c, files) })
 	t.Run("drift shows in diff and apply repairs it", func(t *testing.T) { drift(t, env, c) })
 	t.Run("bad files are refused with file and line", func(t *testing.T) { badFiles(t, env) })
 	t.Run("isolation matrix", func(t *testing.T) { isolationMatrix(t, inst, files, cat) })
@@ -124,7 +125,7 @@ func secondApply(t *testing.T, env map[string]string, c *directusctl.Client, fil
 	}
 }
 
-func removal(t *testing.T, env map[string]string, c *directusctl.Client) {
+func removal(t *testing.T, env map[string]string, c *directusctl.Client, files *access.Set) {
 	role, err := c.CreateRole(ctx, directusctl.Role{Name: "judge", Icon: "gavel"})
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +145,17 @@ func removal(t *testing.T, env map[string]string, c *directusctl.Client) {
 	}
 	if err := c.Do(ctx, http.MethodPost, "/users", nil, map[string]any{"email": "judge@example.com", "password": "judge-password-1", "role": role.ID}, &user); err != nil {
 		t.Fatal(err)
+	}
+
+	// What boot calls: refused without an allowance, a dry run with one
+	// changes nothing either.
+	var refused *access.RefusedError
+	if _, err := access.Reconcile(ctx, c, files, access.ReconcileOptions{}); !errors.As(err, &refused) || refused.AllowValue() != "role:judge" {
+		t.Fatalf("Reconcile without an allowance: want *RefusedError allowing role:judge, got %v", err)
+	}
+	allowJudge, _ := access.ParseAllowance("role:judge")
+	if res, err := access.Reconcile(ctx, c, files, access.ReconcileOptions{Allow: allowJudge, DryRun: true}); err != nil || res.Applied != 0 || len(res.Plan.Changes) != 2 {
+		t.Fatalf("Reconcile dry run: %+v, %v", res, err)
 	}
 
 	code, out, _ := trmctl(t, env, "access", "diff")
