@@ -109,6 +109,73 @@ func isolationMatrix(t *testing.T, inst *testdirectus.Instance, files *access.Se
 	})
 	t.Logf("%d cells (%d testers × %d collections × 4 actions × 2 organisations): %d allowed, %d refused, in %s",
 		cells.Load(), len(testers), len(colls), allowed.Load(), cells.Load()-allowed.Load(), time.Since(start).Round(time.Millisecond))
+	t.Run("escalations", func(t *testing.T) { m.escalations(t, testers) })
+}
+
+// escalations are the attempts of issue 13 that Phase 1 collections can
+// express, each refused.
+func (m *matrix) escalations(t *testing.T, testers []tester) {
+	who := map[string]tester{}
+	for _, tr := range testers {
+		who[tr.name] = tr
+	}
+	a, b := m.subject["a"], m.subject["b"]
+	refused := func(what string, tr tester, method, p string, q url.Values, body any) {
+		t.Helper()
+		if status, msg := m.send(t, tr, method, p, q, body); status != http.StatusForbidden {
+			t.Errorf("%s: HTTP %d %s, want 403", what, status, msg)
+		}
+	}
+	refused("a race director makes themselves org-admin", who["race-director of a"], http.MethodPatch,
+		path("organization_users", m.ids["a/race-director/membership"]), nil, map[string]any{"role": "org-admin"})
+	refused("an org-admin makes their membership another organisation's", who["org-admin of a"], http.MethodPatch,
+		path("organization_users", m.ids["a/org-admin/membership"]), nil, map[string]any{"organization_id": b["organizations"]})
+	other := m.create(t, "classes", map[string]any{"event_id": a["events"], "code": "C-2", "name": "Other", "category": "car"})
+	refused("a participant changes their entry's class", who["participant of a"], http.MethodPatch,
+		path("entries", a["entries"]), nil, map[string]any{"class_id": other})
+	refused("a participant sets their entry's status", who["participant of a"], http.MethodPatch,
+		path("entries", a["entries"]), nil, map[string]any{"status": "registered"})
+	notTheirs := m.create(t, "entries", map[string]any{"event_id": a["events"], "class_id": a["classes"], "race_number": 900})
+	m.create(t, "entry_crew", map[string]any{"entry_id": notTheirs, "user_id": m.subject["a"]["directus_users"], "role": "pilot"})
+	refused("a participant changes another entry of their organisation", who["participant of a"], http.MethodPatch,
+		path("entries", notTheirs), nil, map[string]any{"vehicle_id": nil})
+	refused("a participant puts themselves on another entry's crew", who["participant of a"], http.MethodPost,
+		path("entry_crew", ""), nil, map[string]any{"entry_id": notTheirs, "user_id": who["participant of a"].id, "role": "mechanic"})
+	refused("an org-admin moves an event into another organisation", who["org-admin of a"], http.MethodPatch,
+		path("events", a["events"]), nil, map[string]any{"organization_id": b["organizations"]})
+	refused("a race director moves an entry to another organisation's event", who["race-director of a"], http.MethodPatch,
+		path("entries", a["entries"]), nil, map[string]any{"event_id": b["events"]})
+
+	// Reading another organisation's tracker by its IMEI finds nothing.
+	var imeiB struct {
+		IMEI string `json:"imei"`
+	}
+	if err := m.admin.GetItem(ctx, "devices", b["devices"], nil, &imeiB); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range testers {
+		c, err := directusctl.NewClient(m.url, tokenOption(tr)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []map[string]any
+		err = c.ListItems(ctx, "devices", url.Values{"filter": {`{"imei":{"_eq":"` + imeiB.IMEI + `"}}`}}, &found)
+		var ae *directusctl.APIError
+		switch {
+		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+		case err != nil:
+			t.Errorf("%s: devices by IMEI: %v", tr.name, err)
+		case len(found) != 0:
+			t.Errorf("%s reads organisation b's tracker by its IMEI: %v", tr.name, found)
+		}
+	}
+}
+
+func tokenOption(tr tester) []directusctl.ClientOption {
+	if tr.token == "" {
+		return nil
+	}
+	return []directusctl.ClientOption{directusctl.WithToken(tr.token)}
 }
 
 // --- fixture ----------------------------------------------------------
@@ -169,7 +236,7 @@ func (m *matrix) organisation(t *testing.T, org string) []tester {
 	var testers []tester
 	for _, r := range orgRoles {
 		u := m.user(t, r+"."+org+"@example.com")
-		m.create(t, "organization_users", map[string]any{"organization_id": o, "user_id": u, "role": r})
+		m.ids[org+"/"+r+"/membership"] = m.create(t, "organization_users", map[string]any{"organization_id": o, "user_id": u, "role": r})
 		m.ids[org+"/"+r] = u
 		testers = append(testers, tester{name: r + " of " + org, id: u, org: org, token: tokenOf(r + "." + org + "@example.com")})
 	}
@@ -356,11 +423,7 @@ func path(coll, id string) string {
 
 func (m *matrix) send(t *testing.T, tr tester, method, p string, q url.Values, body any) (int, string) {
 	t.Helper()
-	var opts []directusctl.ClientOption
-	if tr.token != "" {
-		opts = append(opts, directusctl.WithToken(tr.token))
-	}
-	c, err := directusctl.NewClient(m.url, opts...)
+	c, err := directusctl.NewClient(m.url, tokenOption(tr)...)
 	if err != nil {
 		t.Fatal(err)
 	}
