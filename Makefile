@@ -37,13 +37,15 @@ dev-stop: ## stop the local development database and Redis if a run left them (t
 	@scripts/dev-redis.sh stop
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; generated files are current
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; access/ is canonical, docs/access-matrix.md and the bundle's catalog.gen.ts current
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 	cd examples/processor && GOWORK=off go vet ./... && GOWORK=off go run $(STATICCHECK) ./...
 	go run ./tools/apidump
+	go run ./cmd/trmctl access fmt --check
+	go run ./cmd/trmctl access matrix --check
 	go run ./tools/tscatalog
 
 generate: ## rewrite generated files: the extension bundle's enumerations (extensions/trm/src/lib/catalog.gen.ts) from internal/catalog
@@ -69,7 +71,7 @@ bench: deps directus extensions ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed ./internal/boot; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed ./internal/boot ./internal/access; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

@@ -262,6 +262,30 @@ func TestExtensionManifests(t *testing.T) {
 	}
 }
 
+// TestImageShipsEveryExtension: the Dockerfile copies extensions by name
+// (the bundle from its build stage, plain ones as they are), so a new
+// folder under extensions/ must get its line there or the image runs
+// without it.
+func TestImageShipsEveryExtension(t *testing.T) {
+	b, err := os.ReadFile(testenv.Path(t, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dockerfile := string(b)
+	dirs, err := os.ReadDir(testenv.Path(t, "extensions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		if !strings.Contains(dockerfile, " /directus/extensions/"+d.Name()+"/") {
+			t.Errorf("the Dockerfile does not copy extensions/%s to /directus/extensions/%s/", d.Name(), d.Name())
+		}
+	}
+}
+
 // api is the admin's REST client with the helpers the rule tests share.
 type api struct {
 	t   *testing.T
