@@ -1,0 +1,134 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultStartCommand is what the upstream directus/directus image runs.
+const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
+
+func trmctl(v string) *string { return &v }
+
+// Table is every setting, in the order of the README. Each call returns a
+// fresh table.
+func Table() []Spec {
+	dbPart := func(env, doc string, file, secret bool) Spec {
+		return Spec{Env: env, File: file, Secret: secret, Directus: true, dbPart: true, Used: Entrypoint | Trmctl, Doc: doc}
+	}
+	passOn := func(*Config, string) error { return nil }
+	return []Spec{
+		{Env: "TRM_DATABASE_URL", File: true, Flag: "database-url", Secret: true, Used: Entrypoint | Trmctl,
+			Doc: "PostgreSQL URL (`postgres://user:password@host:port/database`); wins over `DB_*`, and the entrypoint hands it to Directus as `DB_CONNECTION_STRING`"},
+		dbPart("DB_CLIENT", "the database client: `pg` (the entrypoint sets it when absent)", false, false),
+		dbPart("DB_CONNECTION_STRING", "a PostgreSQL URL; wins over the other `DB_*`", true, true),
+		dbPart("DB_HOST", "the database host: a name, an IP address or a socket folder", true, false),
+		dbPart("DB_PORT", "the database port (`5432` when absent; the entrypoint sets it for Directus)", true, false),
+		dbPart("DB_DATABASE", "the database name", true, false),
+		dbPart("DB_USER", "the database user", true, false),
+		dbPart("DB_PASSWORD", "the database password", true, true),
+		{Env: "TRM_DB_WAIT_TIMEOUT", Default: "60s", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.DBWaitTimeout, err = positiveDuration(v)
+			return err
+		}, Doc: "how long to wait for PostgreSQL to answer (backoff); wrong credentials fail at once"},
+		{Env: "TRM_BOOT_LOCK_TIMEOUT", Default: "10m", Used: Entrypoint, set: func(c *Config, v string) (err error) {
+			c.BootLockTimeout, err = positiveDuration(v)
+			return err
+		}, Doc: "how long to wait for another replica's provisioning"},
+		{Env: "TRM_SCHEMA_APPLY", Default: string(ApplyAuto), Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			switch m := ApplyMode(v); m {
+			case ApplyAuto, ApplyDryRun, ApplySkip:
+				c.SchemaApply = m
+				return nil
+			}
+			return errors.New("want auto, dry-run (log the plan, apply nothing) or skip")
+		}, Doc: "`auto`, `dry-run` (log the plan, apply nothing) or `skip`"},
+		{Env: "TRM_ALLOW_DESTRUCTIVE", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.AllowDestructive, err = ParseAllowance(v)
+			return err
+		}, Doc: "`all`, or e.g. `collection:foo,field:bar.baz,relation:bar.baz`; naming a collection allows deleting its fields and relations"},
+		{Env: "TRM_TIMESCALEDB", Flag: "timescaledb", Default: "required", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			if v != "required" && v != "optional" {
+				return errors.New("want required or optional")
+			}
+			c.TimescaleDB = v
+			return nil
+		}, Doc: "`optional` makes `positions` a plain table where TimescaleDB is missing"},
+		{Env: "TRM_START_COMMAND", Default: DefaultStartCommand, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.StartCommand = strings.Fields(v)
+			if len(c.StartCommand) == 0 {
+				return errors.New("blank: unset it, or name the command that starts Directus")
+			}
+			if _, err := exec.LookPath(c.StartCommand[0]); err != nil {
+				return fmt.Errorf("%s is not a program on PATH", show(c.StartCommand[0]))
+			}
+			return nil
+		}, Doc: "exec'd in `TRM_DIRECTUS_DIR` when provisioning succeeded (`true` provisions only)"},
+		{Env: "TRM_SNAPSHOT", Flag: "snapshot", Default: "/directus/snapshots/schema.yaml", trmctlDefault: trmctl("snapshots/schema.yaml"), Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.Snapshot = v; return nil }, Doc: "the committed snapshot to apply"},
+		{Env: "TRM_DB_INIT_DIR", Flag: "dir", Default: "/directus/db-init", trmctlDefault: trmctl("db-init"), Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DBInitDir = v; return nil }, Doc: "the db-init folder (post-schema files in its `post/`)"},
+		{Env: "TRM_SNAPSHOT_EXCLUDE", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.SnapshotExclude, err = Patterns(v)
+			return err
+		}, Doc: "more db-init-owned table patterns (`path.Match`, comma-separated), besides `positions`, `migrations_applied`, `trm_boot_state`"},
+		{Env: "TRM_NODE", Default: "node", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.Node = v; return nil }, Doc: "the Node 22 binary that runs the Directus CLI (trmctl: else `directus/runtime.env`)"},
+		{Env: "TRM_DIRECTUS_CLI", Default: "/directus/node_modules/@directus/api/dist/cli/run.js", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DirectusCLI = v; return nil }, Doc: "Directus's CLI script, called without `npx`'s registry check (trmctl: else `directus/runtime.env`)"},
+		{Env: "TRM_DIRECTUS_DIR", DefaultDoc: "the folder holding the `node_modules` of `TRM_DIRECTUS_CLI`", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DirectusDir = v; return nil }, Doc: "the Directus folder: the CLI's working directory, and the entrypoint's for the start command"},
+		{Env: "NODE_ENV", Directus: true, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.Production = v == "production"
+			return nil
+		}, Doc: "`production` (the upstream image's) makes a missing `SECRET` a configuration error"},
+		{Env: "SECRET", File: true, Secret: true, Directus: true, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.secret, c.secretSet = v, true
+			return nil
+		}, Doc: "signs Directus's tokens; the same on every replica, 32 bytes or more. Without it Directus makes a random one per process"},
+		{Env: "KEY", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "passed to Directus unchanged (Directus 11 no longer reads it)"},
+		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
+		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
+		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
+		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`", set: func(c *Config, v string) error {
+			c.DirectusURL = strings.TrimSpace(v)
+			return nil
+		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database) and `seed`"},
+		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Secret: true, Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusToken = v; return nil }, Doc: "a static or access token for `TRM_DIRECTUS_URL`"},
+		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`)"},
+		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Secret: true, Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.Timeout, err = duration(v, true)
+			return err
+		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
+	}
+}
+
+// positiveDuration reads a duration such as 60s or 2m, or a number of
+// seconds; zero and negative ones are refused.
+func positiveDuration(s string) (time.Duration, error) { return duration(s, false) }
+
+func duration(s string, zeroOK bool) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.Atoi(s)
+		if nerr != nil {
+			return 0, errors.New("not a duration such as 60s, 2m or 1h30m")
+		}
+		d = time.Duration(n) * time.Second
+	}
+	switch {
+	case d < 0:
+		return 0, errors.New("negative: want a duration such as 60s or 2m")
+	case d == 0 && !zeroOK:
+		return 0, errors.New("zero: want a duration such as 60s or 2m")
+	}
+	return d, nil
+}
