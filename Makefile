@@ -30,11 +30,12 @@ dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module
+lint: ## gofmt, go vet, staticcheck on every module; the README's table of settings is the generated one
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
+	go run ./tools/settingsdoc -check
 
 libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy leaves it unchanged
 	@scripts/check-libs.sh

@@ -4,51 +4,67 @@
 // db-init) and then replaces itself with the start command, by default the
 // upstream image's `pm2-runtime start ecosystem.config.cjs`.
 //
-// Any failure stops the boot with exit code 1 and a last log line naming
-// the failing step and the fix; a configuration error exits 2. SIGTERM or
-// SIGINT before the start stops it cleanly: every step is transactional.
-// Settings: see internal/boot.ConfigFromEnv and the README.
+// Every setting (internal/settings, the README's table) is checked before
+// anything else: a bad one exits 2, naming each. Any other failure stops
+// the boot with exit code 1 and a last log line naming the failing step
+// and the fix. SIGTERM, SIGINT or SIGHUP before the start stops it
+// cleanly: every step is transactional, the Directus CLI it runs is
+// stopped with it (and killed by the kernel if the entrypoint itself is
+// killed), and its temporary folders are removed. No secret reaches the
+// log: every line goes through the settings' Redactor.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	code := run(ctx, log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	code := run(ctx, os.Stderr, directusctl.OSEnv(), os.Environ())
 	stop()
 	os.Exit(code)
 }
 
 // run provisions and, on success, execs the start command; it only
 // returns on failure.
-func run(ctx context.Context, log *slog.Logger) int {
-	cfg, err := boot.OSConfig()
+func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []string) int {
+	red := settings.NewRedactor(settings.EnvSecrets(env, environ)...)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: redactAttr(red)}))
+	s, err := settings.Load(settings.FromEnv(env), settings.Entrypoint)
 	if err != nil {
-		log.Error("boot failed", "step", "config", "error", err.Error(), "fix", "fix the setting named in the error (see the README's entrypoint table)")
+		var errs settings.Errors
+		if !errors.As(err, &errs) {
+			errs = settings.Errors{{Setting: "settings", Reason: err.Error()}}
+		}
+		names := make([]string, len(errs))
+		for i, e := range errs {
+			names[i] = e.Setting
+			log.Error("bad setting", "step", "config", "setting", e.Setting, "error", e.Error())
+		}
+		log.Error("boot failed", "step", "config", "error", fmt.Sprintf("%d bad setting(s): %s", len(errs), strings.Join(names, ", ")),
+			"fix", "fix each setting named above (the README's table of settings); nothing was changed")
 		return 2
 	}
-	if len(cfg.StartCommand) == 0 {
-		log.Error("boot failed", "step", "config", "error", "TRM_START_COMMAND is empty", "fix", "unset it, or name the command that starts Directus")
-		return 2
+	red = settings.NewRedactor(append(settings.EnvSecrets(env, environ), s.Secrets()...)...)
+	log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: redactAttr(red)}))
+	for _, w := range s.Warnings {
+		log.Warn("setting", "step", "config", "warning", w)
 	}
-	path, err := exec.LookPath(cfg.StartCommand[0])
-	if err != nil {
-		log.Error("boot failed", "step", "config", "error", err.Error(), "fix", "TRM_START_COMMAND must name a program on PATH")
-		return 2
-	}
+	cfg := boot.NewConfig(s, environ)
+	path, _ := exec.LookPath(cfg.StartCommand[0])
 	b, err := boot.New(cfg, log)
 	if err == nil {
 		_, err = b.Run(ctx)
@@ -61,7 +77,7 @@ func run(ctx context.Context, log *slog.Logger) int {
 		}
 		var ce *directusctl.CLIError
 		if errors.As(err, &ce) && ce.Output != "" {
-			fmt.Fprintf(os.Stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, ce.Output)
+			fmt.Fprintf(stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, red.String(ce.Output))
 		}
 		if ctx.Err() != nil {
 			fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
@@ -71,12 +87,26 @@ func run(ctx context.Context, log *slog.Logger) int {
 	}
 	// Directus resolves its caches and relative paths from its own
 	// directory, as in the image (/directus).
-	if err := os.Chdir(cfg.CLI.Dir); err != nil {
+	if err := os.Chdir(cfg.DirectusDir); err != nil {
 		log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "TRM_DIRECTUS_DIR must be the Directus directory")
 		return 1
 	}
-	log.Info("start", "step", "start", "command", cfg.StartCommand, "dir", cfg.CLI.Dir)
+	log.Info("start", "step", "start", "command", cfg.StartCommand, "dir", cfg.DirectusDir)
 	err = syscall.Exec(path, cfg.StartCommand, cfg.Environ)
 	log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "check TRM_START_COMMAND")
 	return 1
+}
+
+// redactAttr passes every message and value of the log through the
+// Redactor: an error may quote a child's output or a URL.
+func redactAttr(red *settings.Redactor) func([]string, slog.Attr) slog.Attr {
+	return func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Value.Kind() {
+		case slog.KindString:
+			return slog.String(a.Key, red.String(a.Value.String()))
+		case slog.KindAny:
+			return slog.String(a.Key, red.String(fmt.Sprint(a.Value.Any())))
+		}
+		return a
+	}
 }

@@ -73,7 +73,7 @@ func (e Env) DatabaseURL() (u string, ok bool, err error) {
 		}
 		var ue *URLError
 		if errors.As(CheckDatabaseURL(cs), &ue) {
-			return "", false, &EnvError{Name: "DB_CONNECTION_STRING", Reason: ue.Reason}
+			return "", false, &EnvError{Name: "DB_CONNECTION_STRING", Reason: ue.Error()}
 		}
 		return cs, true, nil
 	}
