@@ -5,13 +5,14 @@
 // upstream image's `pm2-runtime start ecosystem.config.cjs`.
 //
 // Every setting (internal/settings, the README's table) is checked before
-// anything else: a bad one exits 2, naming each. Any other failure stops
-// the boot with exit code 1 and a last log line naming the failing step
-// and the fix. SIGTERM, SIGINT or SIGHUP before the start stops it
-// cleanly: every step is transactional, the Directus CLI it runs is
-// stopped with it (and killed by the kernel if the entrypoint itself is
-// killed), and its temporary folders are removed. No secret reaches the
-// log: every line goes through the settings' Redactor.
+// anything else, then the committed snapshot, the db-init files and the
+// Directus install: a bad one exits 2, naming each. Any other failure
+// stops the boot with exit code 1. Either way the last log line names the
+// failing step and the fix. SIGTERM, SIGINT or SIGHUP before the start
+// stops it cleanly: every step is transactional, the Directus CLI it runs
+// is stopped with it (and killed by the kernel if the entrypoint itself
+// is killed), and its temporary folders are removed. No secret reaches
+// the log: every line goes through the settings' Redactor.
 package main
 
 import (
@@ -66,24 +67,14 @@ func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []s
 	cfg := boot.NewConfig(s, environ)
 	path, _ := exec.LookPath(cfg.StartCommand[0])
 	b, err := boot.New(cfg, log)
-	if err == nil {
-		_, err = b.Run(ctx)
-	}
 	if err != nil {
-		step, fix := "boot", ""
-		var se *boot.StepError
-		if errors.As(err, &se) {
-			step, fix, err = se.Step, se.Fix, se.Err
-		}
-		var ce *directusctl.CLIError
-		if errors.As(err, &ce) && ce.Output != "" {
-			fmt.Fprintf(stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, red.String(ce.Output))
-		}
-		if ctx.Err() != nil {
-			fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
-		}
-		log.Error("boot failed", "step", step, "error", err.Error(), "fix", fix)
-		return 1
+		// The snapshot, the db-init files and the Directus install are
+		// read and checked before the database is touched: bad ones are
+		// the configuration's fault.
+		return failed(ctx, stderr, log, red, err, 2)
+	}
+	if _, err := b.Run(ctx); err != nil {
+		return failed(ctx, stderr, log, red, err, 1)
 	}
 	// Directus resolves its caches and relative paths from its own
 	// directory, as in the image (/directus).
@@ -95,6 +86,25 @@ func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []s
 	err = syscall.Exec(path, cfg.StartCommand, cfg.Environ)
 	log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "check TRM_START_COMMAND")
 	return 1
+}
+
+// failed logs a failed step with its fix as the last line and returns
+// code.
+func failed(ctx context.Context, stderr io.Writer, log *slog.Logger, red *settings.Redactor, err error, code int) int {
+	step, fix := "boot", ""
+	var se *boot.StepError
+	if errors.As(err, &se) {
+		step, fix, err = se.Step, se.Fix, se.Err
+	}
+	var ce *directusctl.CLIError
+	if errors.As(err, &ce) && ce.Output != "" {
+		fmt.Fprintf(stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, red.String(ce.Output))
+	}
+	if ctx.Err() != nil {
+		fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
+	}
+	log.Error("boot failed", "step", step, "error", err.Error(), "fix", fix)
+	return code
 }
 
 // redactAttr passes every message and value of the log through the

@@ -60,7 +60,9 @@ change it would refuse. Changes nothing and takes no lock; the schema plan
 costs one Directus CLI snapshot (a few seconds).
 
 The entrypoint's settings apply (TRM_SCHEMA_APPLY, TRM_ALLOW_DESTRUCTIVE, ...).
-Exit 1 when the boot would stop (guard violation or refused change).
+Exit 1 when the boot would stop (guard violation or refused change), 2 when
+a setting, the committed snapshot or a db-init file is bad (the entrypoint
+exits 2 on them too).
 
 The plan is the boot's own decision (the same code decides both), so the
 entrypoint then does exactly this against the same database.
@@ -76,7 +78,9 @@ JSON shape (--json): {"fast_path": bool, "reason": "...", "pending": [...],
 			}
 			b, err := boot.New(cfg, discardLogger())
 			if err != nil {
-				return withFix(err)
+				// Found before the database is asked anything, as the
+				// entrypoint finds it: exit 2.
+				return &exitError{code: exitTrouble, err: withFix(err)}
 			}
 			ctx, cancel := a.withTimeout(cmd.Context())
 			defer cancel()
