@@ -309,11 +309,21 @@ func settingFlag(fs *pflag.FlagSet, env string, def ...string) {
 		if len(def) > 0 {
 			value = def[0]
 		}
-		fs.String(s.Flag, value, strings.ReplaceAll(s.Doc, "`", "")+" ("+s.Env+")")
+		v := &settingValue{value: value, arg: s.Arg}
+		fs.Var(v, s.Flag, strings.ReplaceAll(s.Doc, "`", "")+" ("+s.Env+")")
+		fs.Lookup(s.Flag).DefValue = value
 		return
 	}
 	panic("trmctl: no setting " + env)
 }
+
+// settingValue holds a setting's flag as text: the settings check it,
+// whatever it came from, with one message.
+type settingValue struct{ value, arg string }
+
+func (v *settingValue) String() string     { return v.value }
+func (v *settingValue) Set(s string) error { v.value = s; return nil }
+func (v *settingValue) Type() string       { return v.arg }
 
 // flagLayer reads the settings' flags: those given on the command line,
 // or, as the lowest layer, the command's defaults.

@@ -51,8 +51,10 @@ type Spec struct {
 	// (Docker and Kubernetes secrets), as Directus allows.
 	File bool
 	// Flag is trmctl's flag (without dashes), "" when it has none. It is
-	// also the key in trmctl's --config file.
+	// also the key in trmctl's --config file. Arg names its value in the
+	// flag's help.
 	Flag string
+	Arg  string
 	// Default is the value when nothing sets it; trmctlDefault, when set,
 	// is trmctl's (paths relative to a checkout rather than the image).
 	Default       string

@@ -241,8 +241,8 @@ func TestTheTableIsConsistent(t *testing.T) {
 		}
 		envs[s.Env] = true
 		if s.Flag != "" {
-			if flags[s.Flag] || s.Used&Trmctl == 0 {
-				t.Errorf("%s: flag --%s duplicated or on a setting trmctl does not read", s.Env, s.Flag)
+			if flags[s.Flag] || s.Used&Trmctl == 0 || s.Arg == "" {
+				t.Errorf("%s: flag --%s duplicated, without an Arg, or on a setting trmctl does not read", s.Env, s.Flag)
 			}
 			flags[s.Flag] = true
 		}

@@ -22,7 +22,7 @@ func Table() []Spec {
 	}
 	passOn := func(*Config, string) error { return nil }
 	return []Spec{
-		{Env: "TRM_DATABASE_URL", File: true, Flag: "database-url", Secret: true, Used: Entrypoint | Trmctl,
+		{Env: "TRM_DATABASE_URL", File: true, Flag: "database-url", Arg: "url", Secret: true, Used: Entrypoint | Trmctl,
 			Doc: "PostgreSQL URL (`postgres://user:password@host:port/database`); wins over `DB_*`, and the entrypoint hands it to Directus as `DB_CONNECTION_STRING`"},
 		dbPart("DB_CLIENT", "the database client: `pg` (the entrypoint sets it when absent)", false, false),
 		dbPart("DB_CONNECTION_STRING", "a PostgreSQL URL; wins over the other `DB_*`", true, true),
@@ -51,7 +51,7 @@ func Table() []Spec {
 			c.AllowDestructive, err = ParseAllowance(v)
 			return err
 		}, Doc: "`all`, or e.g. `collection:foo,field:bar.baz,relation:bar.baz`; naming a collection allows deleting its fields and relations"},
-		{Env: "TRM_TIMESCALEDB", Flag: "timescaledb", Default: "required", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+		{Env: "TRM_TIMESCALEDB", Flag: "timescaledb", Arg: "mode", Default: "required", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
 			if v != "required" && v != "optional" {
 				return errors.New("want required or optional")
 			}
@@ -68,9 +68,9 @@ func Table() []Spec {
 			}
 			return nil
 		}, Doc: "exec'd in `TRM_DIRECTUS_DIR` when provisioning succeeded (`true` provisions only)"},
-		{Env: "TRM_SNAPSHOT", Flag: "snapshot", Default: "/directus/snapshots/schema.yaml", trmctlDefault: trmctl("snapshots/schema.yaml"), Used: Entrypoint | Trmctl,
+		{Env: "TRM_SNAPSHOT", Flag: "snapshot", Arg: "file", Default: "/directus/snapshots/schema.yaml", trmctlDefault: trmctl("snapshots/schema.yaml"), Used: Entrypoint | Trmctl,
 			set: func(c *Config, v string) error { c.Snapshot = v; return nil }, Doc: "the committed snapshot to apply"},
-		{Env: "TRM_DB_INIT_DIR", Flag: "dir", Default: "/directus/db-init", trmctlDefault: trmctl("db-init"), Used: Entrypoint | Trmctl,
+		{Env: "TRM_DB_INIT_DIR", Flag: "dir", Arg: "dir", Default: "/directus/db-init", trmctlDefault: trmctl("db-init"), Used: Entrypoint | Trmctl,
 			set: func(c *Config, v string) error { c.DBInitDir = v; return nil }, Doc: "the db-init folder (post-schema files in its `post/`)"},
 		{Env: "TRM_SNAPSHOT_EXCLUDE", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
 			c.SnapshotExclude, err = Patterns(v)
@@ -94,17 +94,17 @@ func Table() []Spec {
 		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
 		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
 		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
-		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`", set: func(c *Config, v string) error {
+		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`", set: func(c *Config, v string) error {
 			c.DirectusURL = strings.TrimSpace(v)
 			return nil
 		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database) and `seed`"},
-		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Secret: true, Used: Trmctl,
+		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Arg: "token", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusToken = v; return nil }, Doc: "a static or access token for `TRM_DIRECTUS_URL`"},
-		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Used: Trmctl,
+		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Arg: "email", Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`)"},
-		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Secret: true, Used: Trmctl,
+		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Arg: "password", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
-		{Env: "TRM_TIMEOUT", Flag: "timeout", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.Timeout, err = duration(v, true)
 			return err
 		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
