@@ -110,6 +110,24 @@ func TestLoadReadsRedisAndItsWaitTimeoutForTheEntrypointOnly(t *testing.T) {
 	if out := NewRedactor(c.Secrets()...).String("AUTH r3dis-pw"); strings.Contains(out, "r3dis-pw") {
 		t.Errorf("the Redis password is not a secret of the settings: %s", out)
 	}
+	// The Redis it speaks of stays readable: REDIS is not a secret, its
+	// password is.
+	vars := base("REDIS", "redis://cache:6380")
+	c, _ = load(t, Entrypoint, vars)
+	red := NewRedactor(append(EnvSecrets(env(vars, nil), environ(vars)), c.Secrets()...)...)
+	if out := red.String("redis://cache:6380 did not answer"); out != "redis://cache:6380 did not answer" {
+		t.Errorf("a Redis without a password is hidden: %s", out)
+	}
+	vars = base("REDIS_FILE", "/run/secrets/redis")
+	files := map[string]string{"/run/secrets/redis": "redis://:f1le-pw@cache:6380\n"}
+	c, err := Load(FromEnv(env(vars, files), environ(vars)), Entrypoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	red = NewRedactor(append(EnvSecrets(env(vars, files), environ(vars)), c.Secrets()...)...)
+	if out := red.String("AUTH f1le-pw refused by cache:6380"); strings.Contains(out, "f1le-pw") || !strings.Contains(out, "cache:6380") {
+		t.Errorf("REDIS_FILE's password: %s", out)
+	}
 	if c, _ := load(t, Entrypoint, base()); c.Redis != nil || c.RedisWaitTimeout != time.Minute {
 		t.Fatalf("defaults: redis %v, wait %s", c.Redis, c.RedisWaitTimeout)
 	}

@@ -399,7 +399,8 @@ func (c *Config) resolveDatabase(src Source, b Binary) error {
 }
 
 // resolveRedis finds the Redis Directus will use, if any, and keeps its
-// password for the Redactor.
+// password for the Redactor. REDIS itself is not a secret: messages name
+// the Redis they speak of, its password replaced (Redis.String).
 func (c *Config) resolveRedis(src Source) error {
 	r, err := redisFrom(src.Env, src.Environ)
 	if err != nil {
@@ -408,9 +409,6 @@ func (c *Config) resolveRedis(src Source) error {
 	c.Redis = r
 	if r != nil && r.Password != "" {
 		c.secrets = append(c.secrets, r.Password)
-	}
-	if raw, ok, _ := src.Env.Get("REDIS"); ok && raw != "" {
-		c.secrets = append(c.secrets, raw)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func Table() []Spec {
 			c.DBWaitTimeout, err = positiveDuration(v)
 			return err
 		}, Doc: "how long to wait for PostgreSQL to answer (backoff); wrong credentials fail at once"},
-		redisPart("REDIS", "Directus's Redis: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS, `host:port`, a port or a socket path. The entrypoint waits for it before anything runs the Directus CLI, whenever Directus would use it (`REDIS` or any `REDIS_*` variable, unless `REDIS_ENABLED=false`); a malformed one is a configuration error", true, true),
+		redisPart("REDIS", "Directus's Redis: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS, `host:port`, a port or a socket path. The entrypoint waits for it before anything runs the Directus CLI, whenever Directus would use it (`REDIS` or any `REDIS_*` variable, unless `REDIS_ENABLED=false`); a malformed one is a configuration error. Its password is never shown; the rest of it is, to say which Redis", true, false),
 		redisPart("REDIS_HOST", "Redis's host when `REDIS` is unset (`localhost`); a `REDIS_TLS__*` variable makes it TLS", true, false),
 		redisPart("REDIS_PORT", "Redis's port when `REDIS` is unset (`6379`)", true, false),
 		redisPart("REDIS_USERNAME", "Redis's user when `REDIS` is unset", true, false),
