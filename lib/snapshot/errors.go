@@ -86,6 +86,17 @@ func formatBytes(n int64) string {
 	return s + " (" + v + " " + string("KMGTP"[exp]) + "iB)"
 }
 
+// VendorError reports two snapshots of different database vendors; see
+// [CheckVendor].
+type VendorError struct {
+	// From and To are the vendors, in the order of Diff's arguments.
+	From, To string
+}
+
+func (e *VendorError) Error() string {
+	return fmt.Sprintf("the snapshots are of different database vendors: %s and %s", e.From, e.To)
+}
+
 // PatternError reports an exclusion pattern that path.Match cannot use.
 type PatternError struct {
 	Pattern string
