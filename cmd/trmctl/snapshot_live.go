@@ -110,7 +110,15 @@ func (a *app) readLive(ctx context.Context, src *liveSource) (*liveSchema, error
 		}
 		l.raw, l.yaml = raw, true
 	}
-	if l.snap, err = snapshot.Parse(l.from, l.raw); err != nil {
+	opts, err := a.snapshotOptions()
+	if err != nil {
+		return nil, err
+	}
+	if l.snap, err = snapshot.Parse(l.from, l.raw, opts...); err != nil {
+		var tooLarge *snapshot.SizeError
+		if errors.As(err, &tooLarge) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("the live schema from %s is not a snapshot: %w", l.from, err)
 	}
 	return l, nil
@@ -350,6 +358,7 @@ Exit status:
 	f := cmd.Flags()
 	f.String("snapshot", "snapshots/schema.yaml", "the committed snapshot `file` (TRM_SNAPSHOT)")
 	f.String("format", "text", "report `format`: "+snapshotDiffFormats)
+	addIgnoreVendorFlag(cmd)
 	return cmd
 }
 
@@ -365,7 +374,11 @@ func (a *app) runSnapshotCheck(ctx context.Context) error {
 		return err
 	}
 	path := a.cfg.GetString("snapshot")
-	committed, err := snapshot.ReadFile(path)
+	opts, err := a.snapshotOptions()
+	if err != nil {
+		return err
+	}
+	committed, err := snapshot.ReadFile(path, opts...)
 	if err != nil {
 		return a.snapshotTrouble(err)
 	}
@@ -374,6 +387,9 @@ func (a *app) runSnapshotCheck(ctx context.Context) error {
 	live, err := a.readLive(ctx, src)
 	if err != nil {
 		return a.snapshotTrouble(err)
+	}
+	if err := a.checkVendor(committed, live.snap, path, "the live schema from "+live.from); err != nil {
+		return err
 	}
 	from, _, err := excluded(committed, live.exclude)
 	if err != nil {

@@ -84,6 +84,18 @@ func TestSnapshotPullAndCheckAgainstALiveDirectus(t *testing.T) {
 		}
 	})
 
+	t.Run("check refuses a committed snapshot of another vendor, as Directus would", func(t *testing.T) {
+		mysql := withVendor(t, "empty-11.17.4.yaml", "mysql")
+		code, stdout, stderr := trmctl(t, restEnv, rest("snapshot", "check", "--snapshot", mysql)...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, mysql+" is a snapshot of a mysql database and the live schema from Directus at "+inst.URL+" of a postgres one") {
+			t.Fatalf("exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+		}
+		code, stdout, stderr = trmctl(t, restEnv, rest("snapshot", "check", "--snapshot", mysql, "--ignore-vendor")...)
+		if code != 0 || !strings.HasPrefix(stdout, "No drift: ") || !strings.Contains(stderr, "warning: ") {
+			t.Fatalf("--ignore-vendor: exit %d\n%s%s", code, stdout, stderr)
+		}
+	})
+
 	// Track the db-init-owned tables in Directus, as someone clicking them
 	// in the Admin app would: they then appear in Directus's snapshot
 	// (without fields: Directus ignores the columns of a table that has no

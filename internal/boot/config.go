@@ -2,6 +2,7 @@ package boot
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -40,7 +41,9 @@ type Config struct {
 	// StartCommand is exec'd when provisioning succeeded.
 	StartCommand []string
 	SnapshotPath string
-	DBInitDir    string
+	// SnapshotMaxSize is the largest committed snapshot read, in bytes.
+	SnapshotMaxSize int64
+	DBInitDir       string
 	// Exclude lists table patterns owned by db-init (OwnedTables plus
 	// TRM_SNAPSHOT_EXCLUDE).
 	Exclude []string
@@ -114,6 +117,7 @@ const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
 //	TRM_TIMESCALEDB          required | optional (default required)
 //	TRM_START_COMMAND        exec'd at the end (default pm2-runtime start ecosystem.config.cjs)
 //	TRM_SNAPSHOT             committed snapshot (default /directus/snapshots/schema.yaml)
+//	TRM_SNAPSHOT_MAX_SIZE    largest snapshot read, e.g. 64MiB (default), 200MB or bytes
 //	TRM_DB_INIT_DIR          db-init directory (default /directus/db-init)
 //	TRM_SNAPSHOT_EXCLUDE     more db-init-owned table patterns, comma-separated
 //	TRM_NODE, TRM_DIRECTUS_CLI, TRM_DIRECTUS_DIR
@@ -194,6 +198,16 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 	if c.SnapshotPath, err = get("TRM_SNAPSHOT", "/directus/snapshots/schema.yaml"); err != nil {
 		return nil, err
 	}
+	maxSize, err := get("TRM_SNAPSHOT_MAX_SIZE", "")
+	if err != nil {
+		return nil, err
+	}
+	c.SnapshotMaxSize = snapshot.DefaultMaxSize
+	if maxSize != "" {
+		if c.SnapshotMaxSize, err = ParseSize(maxSize); err != nil {
+			return nil, &ConfigError{Setting: "TRM_SNAPSHOT_MAX_SIZE", Reason: err.Error()}
+		}
+	}
 	if c.DBInitDir, err = get("TRM_DB_INIT_DIR", "/directus/db-init"); err != nil {
 		return nil, err
 	}
@@ -221,6 +235,39 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 	}
 	c.CLI = &directusctl.CLI{Node: node, Script: script, Dir: dir, Env: environ}
 	return c, nil
+}
+
+// ParseSize reads a size in bytes: a whole number, optionally followed by
+// a unit, B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
+// 1024), in any case, e.g. 64MiB, 200MB, 67108864.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	mult := int64(-1)
+	switch strings.ToLower(strings.TrimSpace(t[i:])) {
+	case "", "b":
+		mult = 1
+	case "kb":
+		mult = 1000
+	case "mb":
+		mult = 1000 * 1000
+	case "gb":
+		mult = 1000 * 1000 * 1000
+	case "kib":
+		mult = 1 << 10
+	case "mib":
+		mult = 1 << 20
+	case "gib":
+		mult = 1 << 30
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if i == 0 || err != nil || mult < 0 || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size such as 64MiB, 200MB or 67108864 (bytes)", s)
+	}
+	return n * mult, nil
 }
 
 // OSConfig reads the configuration from the process environment.
