@@ -37,7 +37,7 @@ lint: ## gofmt, go vet and staticcheck on every module
 	go run $(STATICCHECK) $(PKGS)
 
 test: deps directus lint build ## lint, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
-	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	TRM_REQUIRE_CORPUS=1 go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	@scripts/drift-gate.sh
 
 drift-gate: directus build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
