@@ -146,13 +146,11 @@ func (a *app) runSnapshotDiff(fromArg, toArg string) error {
 	if err := a.checkVendor(from, to, argName(fromArg), argName(toArg)); err != nil {
 		return err
 	}
-	if len(patterns) > 0 {
-		if from, err = from.Exclude(patterns...); err != nil {
-			return usageErrorf("--exclude: %v", err)
-		}
-		if to, err = to.Exclude(patterns...); err != nil {
-			return usageErrorf("--exclude: %v", err)
-		}
+	if from, err = filtered(from, patterns); err != nil {
+		return usageErrorf("--exclude: %v", err)
+	}
+	if to, err = filtered(to, patterns); err != nil {
+		return usageErrorf("--exclude: %v", err)
 	}
 
 	r := snapshot.Diff(from, to)
@@ -178,6 +176,15 @@ func (a *app) readSnapshot(arg string, opts []snapshot.Option) (*snapshot.Snapsh
 		return snapshot.Read("<stdin>", a.io.in, opts...)
 	}
 	return snapshot.ReadFile(arg, opts...)
+}
+
+// filtered is s without the collections patterns match; s itself, not a
+// copy, when there are none, which spares a large snapshot's memory.
+func filtered(s *snapshot.Snapshot, patterns []string) (*snapshot.Snapshot, error) {
+	if hit, err := s.Excludes(patterns...); err != nil || !hit {
+		return s, err
+	}
+	return s.Exclude(patterns...)
 }
 
 func argName(arg string) string {

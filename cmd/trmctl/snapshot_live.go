@@ -161,9 +161,12 @@ func explainRESTError(err error) error {
 // excluded returns s without the owned tables, and whether anything was
 // left out.
 func excluded(s *snapshot.Snapshot, patterns []string) (*snapshot.Snapshot, []string, error) {
-	out, err := s.Exclude(patterns...)
+	out, err := filtered(s, patterns)
 	if err != nil {
 		return nil, nil, usageErrorf("TRM_SNAPSHOT_EXCLUDE: %v", err)
+	}
+	if out == s {
+		return s, nil, nil
 	}
 	kept := map[string]bool{}
 	for _, c := range out.Collections {
