@@ -317,6 +317,9 @@ func settingFlag(fs *pflag.FlagSet, env string, def ...string) {
 		v := &settingValue{value: value, arg: s.Arg}
 		fs.Var(v, s.Flag, strings.ReplaceAll(s.Doc, "`", "")+" ("+s.Env+")")
 		fs.Lookup(s.Flag).DefValue = value
+		if s.Arg == "bool" {
+			fs.Lookup(s.Flag).NoOptDefVal = "true"
+		}
 		return
 	}
 	panic("trmctl: no setting " + env)

@@ -105,6 +105,14 @@ func Table() []Spec {
 			c.SnapshotExclude, err = Patterns(v)
 			return err
 		}, Doc: "more db-init-owned table patterns (`path.Match`, comma-separated), besides `positions`, `migrations_applied`, `trm_boot_state`"},
+		{Env: "TRM_SNAPSHOT_MAX_SIZE", Flag: "snapshot-max-size", Arg: "size", Default: "64MiB", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.SnapshotMaxSize, err = ParseSize(v)
+			return err
+		}, Doc: "the largest snapshot read (`64MiB`, `200MB` or bytes): a bigger one is refused before it is read, naming its size and the limit. A real schema is a few hundred kilobytes"},
+		{Env: "TRM_IGNORE_VENDOR", Flag: "ignore-vendor", Arg: "bool", Default: "false", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.IgnoreVendor, err = boolean(v)
+			return err
+		}, Doc: "`true` makes `snapshot diff` and `snapshot check` compare snapshots of different database vendors (`vendor: mysql`, …), with a warning; Directus refuses them, and so does the boot, always"},
 		{Env: "TRM_NODE", Default: "node", Runtime: true, Used: Entrypoint | Trmctl,
 			set: func(c *Config, v string) error { c.Node = v; return nil }, Doc: "the Node 22 binary that runs the Directus CLI (trmctl: else `directus/runtime.env`)"},
 		{Env: "TRM_DIRECTUS_CLI", Default: "/directus/node_modules/@directus/api/dist/cli/run.js", Runtime: true, Used: Entrypoint | Trmctl,
@@ -149,6 +157,15 @@ func Table() []Spec {
 // positiveDuration reads a duration such as 60s or 2m, or a number of
 // seconds; zero and negative ones are refused.
 func positiveDuration(s string) (time.Duration, error) { return duration(s, false) }
+
+// boolean reads true or false as Go does (1, t, TRUE, 0, f, …).
+func boolean(s string) (bool, error) {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
 
 func duration(s string, zeroOK bool) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
