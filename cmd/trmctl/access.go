@@ -58,7 +58,7 @@ func (a *app) loadAccess() (*access.Set, *access.Catalog, error) {
 	if dir == "" || snapPath == "" {
 		return nil, nil, usageErrorf("--access-dir and --snapshot must name a folder and a file")
 	}
-	snap, err := snapshot.ReadFile(snapPath)
+	snap, err := snapshot.ReadFile(snapPath, a.snapshotOptions()...)
 	if err != nil {
 		return nil, nil, usageErrorf("the committed schema snapshot: %v", err)
 	}

@@ -474,7 +474,9 @@ func (b *Booter) livePlan(ctx context.Context) (full, live *snapshot.Snapshot, p
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if full, err = snapshot.Parse("live schema", raw); err != nil {
+	// The limit the operator set for the committed snapshot: the live
+	// schema it is applied to is about as large.
+	if full, err = snapshot.Parse("live schema", raw, snapshot.WithMaxSize(b.cfg.SnapshotMaxSize)); err != nil {
 		return nil, nil, nil, err
 	}
 	if live, err = full.Exclude(b.cfg.Exclude...); err != nil {
