@@ -3,17 +3,17 @@
 # Go entrypoint that provisions the database before Directus starts, the
 # db-init SQL, the committed schema snapshot and the extensions.
 
-# Static build of the entrypoint. GOWORK=off: cmd/entrypoint's own go.mod
-# (with replace directives to the libraries) is the whole build list, so
-# the test-only modules of the workspace are never downloaded.
+# Static build of the entrypoint. GOWORK=off: the applications' module
+# (the repository root, with replace directives to the libraries) is the
+# whole build list; the test module (tests/) is never downloaded.
 FROM golang:1.26-alpine AS build
 WORKDIR /src
+COPY go.mod go.sum ./
 COPY lib/ lib/
-COPY internal/boot/ internal/boot/
-COPY cmd/entrypoint/ cmd/entrypoint/
-WORKDIR /src/cmd/entrypoint
+COPY internal/ internal/
+COPY cmd/ cmd/
 RUN --mount=type=cache,target=/go/pkg/mod \
-    GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/trm-entrypoint .
+    GOWORK=off CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/trm-entrypoint ./cmd/entrypoint
 
 FROM directus/directus:11.17.4
 COPY --from=build /out/trm-entrypoint /usr/local/bin/trm-entrypoint

@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint unit bench fuzz deps directus build drift-gate
+.PHONY: help dev dev-stop test lint libs unit bench fuzz deps directus build drift-gate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,21 +36,24 @@ lint: ## gofmt, go vet and staticcheck on every module
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 
-test: deps directus lint build ## lint, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
+libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy leaves it unchanged
+	@scripts/check-libs.sh
+
+test: deps directus lint libs build ## lint, the libraries on their own, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	@scripts/drift-gate.sh
 
 drift-gate: directus build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
 	@scripts/drift-gate.sh
 
-unit: ## tests that need no database
-	go test -count=1 ./lib/migrations ./lib/snapshot ./lib/directusctl
+unit: ## tests that need no database nor Directus
+	go test -count=1 git.dev.trmtracking.org/trm/directus/lib/... ./cmd/... ./internal/... ./tools/...
 
 bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

@@ -13,24 +13,16 @@ import (
 	"time"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
-	"git.dev.trmtracking.org/trm/directus/internal/testdb"
-	"git.dev.trmtracking.org/trm/directus/internal/testdirectus"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdb"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 var pg *testdb.Server
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m, &pg)) }
-
-func repoPath(t testing.TB, rel string) string {
-	t.Helper()
-	root, err := testdirectus.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(root, rel)
-}
 
 // TestPhase1Schema boots the committed schema on a fresh database exactly
 // as the image does (snapshot, db-init pre and post), proves the live
@@ -49,7 +41,7 @@ func TestPhase1Schema(t *testing.T) {
 
 	start = time.Now()
 	inst := testdirectus.Start(t, dbURL, testdirectus.WithoutBootstrap(),
-		testdirectus.WithEnv("EXTENSIONS_PATH="+repoPath(t, "extensions")))
+		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(t, "extensions")))
 	t.Logf("directus started in %s", time.Since(start).Round(time.Millisecond))
 	d := &api{t: t, c: inst.Client(), url: inst.URL}
 	d.mustLoadExtension("trm-constraint-errors")
@@ -81,7 +73,7 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	committed, err := snapshot.ReadFile(repoPath(t, "snapshots/schema.yaml"))
+	committed, err := snapshot.ReadFile(testenv.Path(t, "snapshots/schema.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +105,7 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 // extension from loading, so each is checked for what Directus 11
 // requires.
 func TestExtensionManifests(t *testing.T) {
-	dirs, err := os.ReadDir(repoPath(t, "extensions"))
+	dirs, err := os.ReadDir(testenv.Path(t, "extensions"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +115,7 @@ func TestExtensionManifests(t *testing.T) {
 			continue
 		}
 		n++
-		path := filepath.Join(repoPath(t, "extensions"), d.Name(), "package.json")
+		path := filepath.Join(testenv.Path(t, "extensions"), d.Name(), "package.json")
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Errorf("%s: %v", d.Name(), err)

@@ -15,8 +15,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"git.dev.trmtracking.org/trm/directus/internal/testdb"
-	"git.dev.trmtracking.org/trm/directus/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdb"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 var (
@@ -34,10 +35,8 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	trmctlBin = filepath.Join(dir, "trmctl")
-	build := exec.Command("go", "build", "-o", trmctlBin, "../../cmd/trmctl")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "ui: go build cmd/trmctl: %v\n%s", err, out)
+	if trmctlBin, err = testenv.Build(dir, "git.dev.trmtracking.org/trm/directus/cmd/trmctl"); err != nil {
+		fmt.Fprintf(os.Stderr, "ui: %v\n", err)
 		return 1
 	}
 	return testdb.Main(m, &pg)
@@ -70,7 +69,7 @@ func artifactsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("TRM_TEST_ARTIFACTS")
 	if dir == "" {
-		root, err := testdirectus.RepoRoot()
+		root, err := testenv.RepoRoot()
 		if err != nil {
 			t.Fatal(err)
 		}

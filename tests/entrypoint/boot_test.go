@@ -1,0 +1,207 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
+)
+
+// One database goes through a whole life: first boot serving Directus,
+// warm reboots, a new committed snapshot, then a stale one.
+func TestBootLifecycle(t *testing.T) {
+	dbURL := pg.New(t)
+	conn := connect(t, dbURL)
+	base := mechanics(t)
+	empty := abs(t, filepath.Join("testdata", "empty.yaml"))
+	reboot := func(t *testing.T, extra ...string) (int, string) {
+		return boot(t, dbURL, append(append([]string{}, base...), extra...)...)
+	}
+
+	t.Run("fresh database boots to a healthy Directus with the committed schema", func(t *testing.T) {
+		port := testenv.Port(t)
+		r := startBoot(t, bootEnv(t, dbURL, port, true, base...))
+		waitHealthy(t, r, port)
+		out := r.out.String()
+		for _, step := range []string{"step=db-init-pre", "step=bootstrap", "step=schema-plan", "step=db-init-post", "step=record", "step=start"} {
+			if !strings.Contains(out, step) {
+				t.Errorf("log lacks %s:\n%s", step, out)
+			}
+		}
+		r.stop()
+		if n := queryInt(t, conn, "SELECT count(*) FROM migrations_applied WHERE state = 'applied'"); n != 3 {
+			t.Errorf("%d ledger rows, want 3", n)
+		}
+		if d := liveDiff(t, dbURL, empty); !d.Empty() {
+			t.Errorf("live schema differs from the committed snapshot: %+v", d.Changes)
+		}
+	})
+
+	t.Run("second boot takes the fast path", func(t *testing.T) {
+		code, out := reboot(t)
+		if code != 0 || !strings.Contains(out, `result="unchanged since the last boot"`) || strings.Contains(out, "step=bootstrap") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+
+	t.Run("fast path survives catalogs rewritten in another physical order", func(t *testing.T) {
+		if _, err := conn.Exec(context.Background(), "VACUUM FULL pg_catalog.pg_constraint, pg_catalog.pg_index, pg_catalog.pg_attribute"); err != nil {
+			t.Fatal(err)
+		}
+		code, out := reboot(t)
+		if code != 0 || !strings.Contains(out, `result="unchanged since the last boot"`) {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+
+	crews := filepath.Join("testdata", "crews.yaml")
+	t.Run("a changed snapshot takes the full path and is applied", func(t *testing.T) {
+		code, out := reboot(t, "TRM_SNAPSHOT="+abs(t, crews))
+		if code != 0 || !strings.Contains(out, `reason="committed snapshot changed"`) || !strings.Contains(out, "step=schema-apply") || !strings.Contains(out, "step=schema-verify") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if strings.Contains(out, "msg=bootstrap step=bootstrap ms=") {
+			t.Errorf("same Directus release: bootstrap should be skipped:\n%s", out)
+		}
+		if d := liveDiff(t, dbURL, crews); !d.Empty() {
+			t.Errorf("live schema differs from crews.yaml: %+v", d.Changes)
+		}
+	})
+
+	t.Run("a snapshot that drops a collection holding rows is refused", func(t *testing.T) {
+		if _, err := conn.Exec(context.Background(), "INSERT INTO crews (id, name) VALUES (gen_random_uuid(), 'Pilot'), (gen_random_uuid(), 'Co-pilot')"); err != nil {
+			t.Fatal(err)
+		}
+		code, out := reboot(t)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1:\n%s", code, out)
+		}
+		for _, want := range []string{"delete collection crews (drops the table and every row in it)", "TRM_ALLOW_DESTRUCTIVE=collection:crews"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %q:\n%s", want, out)
+			}
+		}
+		if last := lastLine(out); !strings.Contains(last, "step=schema-plan") || !strings.Contains(last, "fix=") {
+			t.Errorf("last line should name the step and the fix: %s", last)
+		}
+		if n := queryInt(t, conn, "SELECT count(*) FROM crews"); n != 2 {
+			t.Errorf("crews has %d rows, want 2 untouched", n)
+		}
+	})
+
+	t.Run("naming the collection allows the drop", func(t *testing.T) {
+		code, out := reboot(t, "TRM_ALLOW_DESTRUCTIVE=collection:crews")
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if n := queryInt(t, conn, "SELECT count(*) FROM pg_tables WHERE tablename = 'crews'"); n != 0 {
+			t.Error("crews still exists")
+		}
+	})
+}
+
+func abs(t testing.TB, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestThreeReplicasOnAFreshDatabaseProvisionOnceAndAllServe(t *testing.T) {
+	dbURL := pg.New(t)
+	runs := make([]*run, 3)
+	ports := make([]int, 3)
+	for i := range runs {
+		ports[i] = testenv.Port(t)
+		runs[i] = startBoot(t, bootEnv(t, dbURL, ports[i], true))
+	}
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func() { defer wg.Done(); waitHealthy(t, runs[i], ports[i]) }()
+	}
+	wg.Wait()
+	bootstraps, waited := 0, 0
+	for _, r := range runs {
+		out := r.out.String()
+		if strings.Contains(out, "msg=bootstrap step=bootstrap") {
+			bootstraps++
+		}
+		if strings.Contains(out, "provisioned by another replica") {
+			waited++
+		}
+	}
+	if bootstraps != 1 || waited != 2 {
+		for _, r := range runs {
+			t.Log(r.out.String())
+		}
+		t.Fatalf("%d replicas bootstrapped and %d waited; want 1 and 2", bootstraps, waited)
+	}
+}
+
+// Each bad input stops the boot with a non-zero exit, a last line naming
+// the step and the fix, and a database left exactly as it was.
+func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
+	malformed := filepath.Join(t.TempDir(), "schema.yaml")
+	if err := os.WriteFile(malformed, []byte("version: 1\ncollections: [\n  - collection: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		env   func(dbURL string) []string
+		step  string
+		words []string
+	}{
+		{"malformed snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=" + malformed} }, "snapshot", []string{malformed, "trmctl snapshot pull"}},
+		{"missing snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=/nonexistent/schema.yaml"} }, "snapshot", []string{"/nonexistent/schema.yaml", "TRM_SNAPSHOT"}},
+		{"unreachable database", func(string) []string {
+			return []string{"DB_HOST=127.0.0.1", "DB_PORT=1", "TRM_DB_WAIT_TIMEOUT=1s"}
+		}, "wait-db", []string{"did not answer within 1s", "DB_HOST"}},
+		{"wrong credentials", func(string) []string { return []string{"DB_USER=nobody_here"} }, "wait-db", []string{"nobody_here", "DB_USER"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dbURL := pg.New(t)
+			code, out := boot(t, dbURL, c.env(dbURL)...)
+			if code == 0 {
+				t.Fatalf("exit 0:\n%s", out)
+			}
+			last := lastLine(out)
+			if !strings.Contains(last, "step="+c.step) || !strings.Contains(last, "fix=") {
+				t.Errorf("last line should name step %s and a fix: %s", c.step, last)
+			}
+			for _, w := range c.words {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			conn := connect(t, dbURL)
+			if n := queryInt(t, conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"); n != 0 {
+				t.Errorf("%d tables were created", n)
+			}
+		})
+	}
+}
+
+func TestSignalBeforeStartStopsCleanly(t *testing.T) {
+	dbURL := pg.New(t)
+	r := startBoot(t, bootEnv(t, dbURL, testenv.Port(t), false, "DB_PORT=1", "TRM_DB_WAIT_TIMEOUT=2m"))
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	code := r.wait(t)
+	if code == 0 || time.Since(start) > 5*time.Second {
+		t.Fatalf("exit %d after %s:\n%s", code, time.Since(start), r.out)
+	}
+	if !strings.Contains(lastLine(r.out.String()), "stopped by a signal") {
+		t.Errorf("last line: %s", lastLine(r.out.String()))
+	}
+}

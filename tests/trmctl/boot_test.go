@@ -1,0 +1,86 @@
+package trmctl
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+)
+
+// bootPlanEnv is what `trmctl boot plan` needs besides its flags: the
+// database, the repository's files and the Directus CLI.
+func bootPlanEnv(t *testing.T, dbURL string) map[string]string {
+	t.Helper()
+	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DIR": "../../db-init"}
+	node, script, err := testdirectus.Runtime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["TRM_NODE"], env["TRM_DIRECTUS_CLI"] = node, script
+	return env
+}
+
+func TestBootPlanOnAFreshDatabaseListsTheWholeProvisioning(t *testing.T) {
+	dbURL := pg.New(t)
+	code, out, errOut := trmctl(t, bootPlanEnv(t, dbURL), "boot", "plan", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var plan struct {
+		FastPath  bool   `json:"fast_path"`
+		Reason    string `json:"reason"`
+		Bootstrap bool   `json:"bootstrap"`
+		Pending   []struct {
+			Path string `json:"path"`
+		} `json:"pending"`
+		Schema struct {
+			Summary struct {
+				Create int `json:"create"`
+			} `json:"summary"`
+		} `json:"schema"`
+		Refused []string `json:"refused"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if plan.FastPath || !plan.Bootstrap || len(plan.Pending) < 4 || plan.Schema.Summary.Create == 0 || len(plan.Refused) != 0 {
+		t.Fatalf("plan for a fresh database: %+v", plan)
+	}
+	if n := queryTables(t, dbURL); n != 0 {
+		t.Errorf("boot plan created %d tables", n)
+	}
+}
+
+func TestBootPlanAfterProvisioningTakesTheFastPathAndRefusesAStaleSnapshot(t *testing.T) {
+	dbURL := pg.New(t)
+	testdirectus.Provision(t, dbURL)
+	env := bootPlanEnv(t, dbURL)
+	code, out, errOut := trmctl(t, env, "boot", "plan")
+	if code != 0 || !strings.Contains(out, "Fast path") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	// The committed empty snapshot of an earlier day would drop every
+	// Phase 1 collection: the boot would stop, and the plan says so.
+	env["TRM_SNAPSHOT"] = "testdata/empty-11.17.4.yaml"
+	code, out, _ = trmctl(t, env, "boot", "plan")
+	if code != 1 || !strings.Contains(out, "the boot would stop on") || !strings.Contains(out, "TRM_ALLOW_DESTRUCTIVE=collection:") {
+		t.Fatalf("exit %d, want 1 with the refused changes:\n%s", code, out)
+	}
+}
+
+func queryTables(t *testing.T, dbURL string) int {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var n int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
