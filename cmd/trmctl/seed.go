@@ -169,7 +169,7 @@ func connectSeed(ctx context.Context, base string, cr seedCredentials, collectio
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: cannot read the collections %s: they are missing (apply the Phase 1 schema, snapshots/schema.yaml; the entrypoint applies it at boot) or this user may not read them", where, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%s: cannot read the collections %s: they are missing (apply the schema, snapshots/schema.yaml; the entrypoint applies it at boot) or this user may not read them", where, strings.Join(missing, ", "))
 	}
 	return c, nil
 }
