@@ -40,6 +40,6 @@ require (
 )
 
 ignore (
-	./directus
 	./.dev
+	./directus
 )

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"git.dev.trmtracking.org/trm/directus/lib/course"
@@ -241,24 +242,41 @@ func readCourse(ctx context.Context, c *directusctl.Client, ev *courseEvent) (*c
 		waypoints []waypointRow
 		zones     []zoneRow
 	)
-	if err := list("stages", "id,code,name,sort_order,role,status,starts_at,start_interval_seconds,start_order_strategy,start_order_strategy_params,start_order_input_stage_id",
-		map[string]any{"event_id": eq}, "sort_order,code", &stages); err != nil {
-		return nil, err
+	// The five reads are independent: in parallel, the slowest (the
+	// segments' routes) sets the time.
+	reads := []func() error{
+		func() error {
+			return list("stages", "id,code,name,sort_order,role,status,starts_at,start_interval_seconds,start_order_strategy,start_order_strategy_params,start_order_input_stage_id",
+				map[string]any{"event_id": eq}, "sort_order,code", &stages)
+		},
+		func() error {
+			return list("geofences", "id,name,kind,geometry,manual_verification,retroactive",
+				map[string]any{"event_id": eq}, "name", &geofences)
+		},
+		func() error {
+			return list("segments", "id,stage_id,code,name,sort_order,type,entry_geofence_id,exit_geofence_id,target_duration_seconds,allowed_lateness_seconds,length_km,route",
+				map[string]any{"stage_id": map[string]any{"event_id": eq}}, "sort_order,code", &segments)
+		},
+		func() error {
+			return list("waypoints", "id,segment_id,sort_order,name,type,location,open_radius_meters,tolerance_meters,distance_km,notes",
+				map[string]any{"segment_id": map[string]any{"stage_id": map[string]any{"event_id": eq}}}, "sort_order,name", &waypoints)
+		},
+		func() error {
+			return list("speed_limit_zones", "id,segment_id,name,limit_kmh,retroactive,area,start_waypoint_id,end_waypoint_id",
+				map[string]any{"segment_id": map[string]any{"stage_id": map[string]any{"event_id": eq}}}, "name", &zones)
+		},
 	}
-	if err := list("geofences", "id,name,kind,geometry,manual_verification,retroactive",
-		map[string]any{"event_id": eq}, "name", &geofences); err != nil {
-		return nil, err
+	errs := make([]error, len(reads))
+	var wg sync.WaitGroup
+	for i, read := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = read()
+		}()
 	}
-	if err := list("segments", "id,stage_id,code,name,sort_order,type,entry_geofence_id,exit_geofence_id,target_duration_seconds,allowed_lateness_seconds,length_km,route",
-		map[string]any{"stage_id": map[string]any{"event_id": eq}}, "sort_order,code", &segments); err != nil {
-		return nil, err
-	}
-	if err := list("waypoints", "id,segment_id,sort_order,name,type,location,open_radius_meters,tolerance_meters,distance_km,notes",
-		map[string]any{"segment_id": map[string]any{"stage_id": map[string]any{"event_id": eq}}}, "sort_order,name", &waypoints); err != nil {
-		return nil, err
-	}
-	if err := list("speed_limit_zones", "id,segment_id,name,limit_kmh,retroactive,area,start_waypoint_id,end_waypoint_id",
-		map[string]any{"segment_id": map[string]any{"stage_id": map[string]any{"event_id": eq}}}, "name", &zones); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return assembleCourse(ev.Name, stages, segments, geofences, waypoints, zones)
