@@ -348,7 +348,7 @@ func applyPlan(ctx context.Context, c *directusctl.Client, plan *coursePlan) err
 	switch {
 	case err == nil:
 		if res.Applied != len(plan.ops) {
-			return fmt.Errorf("Directus applied %d of %d writes", res.Applied, len(plan.ops))
+			return fmt.Errorf("the plan has %d writes, Directus applied %d", len(plan.ops), res.Applied)
 		}
 		return nil
 	case errors.As(err, &ae) && ae.Status == http.StatusNotFound && ae.Code == directusctl.CodeRouteNotFound:
