@@ -53,7 +53,7 @@ plain GPX whose waypoint names say what each point is (WP12, DSS, CP1, DZ3
 the TRM course extension) and GeoJSON: the whole course. lib/course reads
 them (its documentation says how each element maps).
 
-` + seedAuthHelp,
+` + directusAuthHelp,
 	}
 	f := cmd.PersistentFlags()
 	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
@@ -149,11 +149,11 @@ func (a *app) courseConnect(ctx context.Context) (*courseSession, error) {
 	if ref == "" {
 		return nil, usageErrorf("--event is required: the event's slug, or ORGANISATION/SLUG")
 	}
-	base, cr, err := a.seedTarget()
+	base, cr, err := a.directusTarget()
 	if err != nil {
 		return nil, err
 	}
-	c, err := connectSeed(ctx, base, cr, courseCollections)
+	c, err := connectDirectus(ctx, base, cr, courseCollections)
 	if err != nil {
 		return nil, err
 	}
@@ -533,4 +533,19 @@ func (a *app) runCourseExport(cmd *cobra.Command) error {
 	fmt.Fprintf(a.io.err, "course export: %s of %s: %d stages, %d waypoints, %d speed zones, %d geofences (%s)\n",
 		format, sess.event.Slug, len(c.Stages), wps, zones, len(c.Geofences), round(time.Since(start)))
 	return nil
+}
+
+// explainAPIError spells out every error Directus returned (validation
+// failures come one per field), not only the first.
+func explainAPIError(err error) error {
+	var ae *directusctl.APIError
+	if !errors.As(err, &ae) || len(ae.Errors) < 2 {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "directus %s %s: HTTP %d:", ae.Method, ae.Path, ae.Status)
+	for _, d := range ae.Errors {
+		fmt.Fprintf(&b, "\n  %s: %s", d.Code, d.Message)
+	}
+	return errors.New(b.String())
 }

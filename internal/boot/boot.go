@@ -1,7 +1,8 @@
 // Package boot provisions the TRM business-plane database before Directus
-// starts: wait for PostgreSQL, take the boot lock, pre-schema db-init,
-// Directus bootstrap, the guarded schema apply, post-schema db-init, and a
-// record of what was proved so that a warm reboot can skip it all.
+// starts: wait for PostgreSQL and Redis, take the boot lock, pre-schema
+// db-init, Directus bootstrap, the guarded schema apply, post-schema
+// db-init, and a record of what was proved so that a warm reboot can skip
+// it all.
 //
 // cmd/entrypoint runs it in the Directus image; trmctl boot plan asks it
 // what it would do.
@@ -67,6 +68,9 @@ func Describe(c snapshot.Change) string {
 	}
 	if len(c.Reasons) > 0 {
 		what += ": " + strings.Join(c.Reasons, "; ")
+	}
+	if c.MissingKey != "" {
+		what += "; rewrite the committed snapshot with `trmctl snapshot pull` from a running Directus"
 	}
 	return what
 }
@@ -145,6 +149,9 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 	defer pool.Close()
+	if err := b.waitRedis(ctx); err != nil {
+		return nil, err
+	}
 	prov, err := b.provider(pool)
 	if err != nil {
 		return nil, err
@@ -153,7 +160,7 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	t := time.Now()
 	fast, reason, recorded, err := b.unchanged(ctx, pool, prov)
 	if err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: "check the database connection and rerun"}
+		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
 	}
 	if fast {
 		b.step("fast-path", t, "result", "unchanged since the last boot")
@@ -175,7 +182,7 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	}()
 	// Another replica may have provisioned while this one waited.
 	if fast, reason, recorded, err = b.unchanged(ctx, pool, prov); err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: "check the database connection and rerun"}
+		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
 	} else if fast {
 		b.step("fast-path", t, "result", "provisioned by another replica while waiting")
 		out.FastPath, out.Duration = true, time.Since(start)
@@ -217,10 +224,19 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	return out, nil
 }
 
+func checkFix(err error) string {
+	if fix := MigrationFix(err, EntrypointSettings()); fix != "" {
+		return fix
+	}
+	return "check the database connection and rerun"
+}
+
 func (b *Booter) provider(pool *pgxpool.Pool) (*migrations.Provider, error) {
 	p, err := migrations.New(pool, os.DirFS(b.cfg.DBInitDir),
 		migrations.WithSetting("trm.timescaledb", b.cfg.TimescaleDB),
 		migrations.WithAppliedBy(b.by),
+		migrations.WithFileTimeout(b.cfg.DBInitFileTimeout),
+		migrations.WithLockTimeout(b.cfg.DBInitLockTimeout),
 		migrations.WithLogger(b.log.With("step", "db-init")))
 	if err != nil {
 		return nil, &StepError{Step: "db-init", Err: err, Fix: "fix the db-init files named above"}
@@ -339,12 +355,7 @@ func (b *Booter) dbInit(ctx context.Context, prov *migrations.Provider, phase mi
 	t := time.Now()
 	res, err := prov.Apply(ctx, phase)
 	if err != nil {
-		fix := "fix the file named above and rerun; `trmctl migrate status` shows the ledger"
-		var ge *migrations.GuardError
-		if errors.As(err, &ge) {
-			fix = "see each violation's fix above; `trmctl migrate verify` lists them"
-		}
-		return &StepError{Step: "db-init-" + string(phase), Err: err, Fix: fix}
+		return &StepError{Step: "db-init-" + string(phase), Err: err, Fix: MigrationFix(err, EntrypointSettings())}
 	}
 	out.DBInit = append(out.DBInit, res.Applied...)
 	b.step("db-init-"+string(phase), t, "applied", len(res.Applied), "up_to_date", res.UpToDate)

@@ -91,7 +91,7 @@ func benchDirectus(b *testing.B) (*testdirectus.Instance, map[string]string) {
 	b.Helper()
 	inst := testdirectus.StartProvisioned(b, pg.New(b))
 	env := map[string]string{"TRM_DIRECTUS_TOKEN": inst.Token, "TRM_DIRECTUS_URL": inst.URL}
-	if code, out, errOut := trmctl(b, env, "seed", "rally-albania-2026"); code != 0 {
+	if code, out, errOut := trmctl(b, env, "seed", "apply", testenv.Path(b, "seed/rally-albania-2026/seed.yaml")); code != 0 {
 		b.Fatalf("seed: exit %d\n%s\n%s", code, out, errOut)
 	}
 	return inst, env

@@ -159,7 +159,7 @@ func TestCourseImportAndExportAgainstAProvisionedDirectus(t *testing.T) {
 	}
 	defer db.Close(context.Background())
 	env := map[string]string{"TRM_DIRECTUS_TOKEN": inst.Token, "TRM_DIRECTUS_URL": inst.URL}
-	if code, out, errOut := trmctl(t, env, "seed", "rally-albania-2026"); code != 0 {
+	if code, out, errOut := trmctl(t, env, "seed", "apply", testenv.Path(t, "seed/rally-albania-2026/seed.yaml")); code != 0 {
 		t.Fatalf("seed: exit %d\n%s\n%s", code, out, errOut)
 	}
 	seedPath := testenv.Path(t, "seed/rally-albania-2026/roadbook.gpx")

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"git.dev.trmtracking.org/trm/directus/internal/catalog"
 	"git.dev.trmtracking.org/trm/directus/lib/course"
 )
 
 // The Phase 2 data model, as docs/data-model-phase2.md decides it. Its
-// enumerations are lib/course's, with lib/course's labels: the dropdowns
-// offer exactly what the database's CHECKs allow and the processor reads.
+// enumerations are lib/course's, with its labels, as internal/catalog
+// presents them (with their colours): the dropdowns offer exactly what the
+// database's CHECKs allow and the processor reads.
 // This is a development tool's input: once the collections exist, the
 // snapshot Directus writes (snapshots/schema.yaml) is the source of truth.
 
@@ -22,27 +24,24 @@ const (
 // codePattern is lib/course's pattern of stage and segment codes.
 const codePattern = `^[A-Za-z0-9][A-Za-z0-9_.-]*$`
 
-func enumChoices[T ~string](values []T, label func(T) string, colours map[T]string) []choice {
-	out := make([]choice, len(values))
-	for i, v := range values {
-		out[i] = choice{value: string(v), text: label(v), color: colours[v]}
+// choicesOf is a catalog enumeration (lib/course's values and labels, the
+// catalog's colours) as dropdown choices.
+func choicesOf(e catalog.Enum) []choice {
+	out := make([]choice, len(e.Choices))
+	for i, c := range e.Choices {
+		out[i] = choice{value: c.Value, text: c.Label, color: c.Color}
 	}
 	return out
 }
 
-var (
-	stageRoles = enumChoices(course.StageRoles(), course.StageRole.Label, nil)
-	// Status colours as the Phase 1 entry statuses: grey draft, blue
-	// published, orange running, green closed, dark cancelled.
-	stageStatuses = enumChoices(course.StageStatuses(), course.StageStatus.Label, map[course.StageStatus]string{
-		course.StatusDraft: "#A2B5CD", course.StatusPublished: "#3399FF", course.StatusOpen: "#FFA439",
-		course.StatusClosed: "#2ECDA7", course.StatusCancelled: "#18222F",
-	})
-	strategies    = enumChoices(course.StartOrderStrategies(), course.StartOrderStrategy.Label, nil)
-	segmentTypes  = enumChoices(course.SegmentTypes(), course.SegmentType.Label, nil)
-	geofenceKinds = enumChoices(course.GeofenceKinds(), course.GeofenceKind.Label, nil)
-	waypointTypes = enumChoices(course.WaypointTypes(), course.WaypointType.Label, nil)
-)
+// courseEnum is the dropdown of a course enumeration, with its default.
+func courseEnum(e catalog.Enum, note string) field {
+	var def any
+	if e.Default != "" {
+		def = e.Default
+	}
+	return enum(e.Field, note, def, choicesOf(e))
+}
 
 // folders group the navigation: the Phase 1 collections go into the first
 // two, the Phase 2 ones into course; timing comes with Phase 3.
@@ -118,15 +117,15 @@ func collections() []collection {
 				code("Short code, unique in the event, e.g. P (prologue) or S1: course files name the stage by it."),
 				str("name", "e.g. Prologue Durrës, Stage 1 Tirana – Korçë.", true, "half"),
 				sortOrder("Place in the event (1, 2, …); unique in the event."),
-				enum("role", "Prologue: a short stage that sets the start order of stage 1. Marathon: without outside assistance.", "stage", stageRoles),
-				enum("status", "Draft → Published → Open (running) → Closed; opening a stage fixes its start order.", "draft", stageStatuses),
+				courseEnum(catalog.StageRoles(), "Prologue: a short stage that sets the start order of stage 1. Marathon: without outside assistance."),
+				courseEnum(catalog.StageStatuses(), "Draft → Published → Open (running) → Closed; opening a stage fixes its start order."),
 				timestamp("starts_at", "Scheduled start of the first competitor."),
 				func() field {
 					f := integer("start_interval_seconds", "Seconds between two starters.", false)
 					f.label = "Start interval (s)"
 					return f
 				}(),
-				enum("start_order_strategy", "How the start order is made: by hand, or from the result of an earlier stage.", "manual", strategies),
+				courseEnum(catalog.StartOrderStrategies(), "How the start order is made: by hand, or from the result of an earlier stage."),
 				params,
 				m2o("start_order_input_stage_id", "stages", stageTemplate, "Start order from", "The earlier stage whose result orders this one; empty for a manual start order.", false, relation{}),
 				o2m("segments", segmentTemplate, "Liaisons, specials and neutralisations, in order."),
@@ -139,7 +138,7 @@ func collections() []collection {
 				idField(),
 				m2o("event_id", "events", eventTemplate, "Event", "", true, relation{oneField: "geofences", deselect: "delete"}),
 				str("name", "Unique in the event, e.g. S1 DSS.", true, "half"),
-				enum("kind", "", nil, geofenceKinds),
+				courseEnum(catalog.GeofenceKinds(), ""),
 				geometry("geometry", "Polygon", "The area (WGS 84). A control imported from a roadbook is a 32-sided polygon around its validation radius.", true),
 				boolean("manual_verification", "A crossing needs a marshal's confirmation."),
 				boolean("retroactive", "Changing this geofence re-evaluates past positions."),
@@ -154,7 +153,7 @@ func collections() []collection {
 				code("Short code, unique in the stage, e.g. L1, SS1."),
 				str("name", "", true, "half"),
 				sortOrder("Place in the stage (1, 2, …); unique in the stage."),
-				enum("type", "", "liaison", segmentTypes),
+				courseEnum(catalog.SegmentTypes(), ""),
 				m2o("entry_geofence_id", "geofences", geofenceTemplate, "Entry geofence", "Where the segment starts (e.g. its DSS or time control).", false, relation{}),
 				m2o("exit_geofence_id", "geofences", geofenceTemplate, "Exit geofence", "Where the segment ends (e.g. its ASS or time control).", false, relation{}),
 				func() field {
@@ -181,7 +180,7 @@ func collections() []collection {
 				m2o("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{oneField: "waypoints", sortField: "sort_order", deselect: "delete", onDelete: "CASCADE"}),
 				sortOrder("Order of validation in the segment (1, 2, …); unique in the segment."),
 				str("name", "Unique in the segment, e.g. WP12, DSS, CP1.", true, "half"),
-				enum("type", "", nil, waypointTypes),
+				courseEnum(catalog.WaypointTypes(), ""),
 				geometry("location", "Point", "", true),
 				radius("open_radius_meters", "Open radius (m)", "From here the navigation instrument guides to the waypoint (OpenRally open)."),
 				radius("tolerance_meters", "Validation radius (m)", "Passing within it validates the waypoint (OpenRally clear); not larger than the open radius."),
