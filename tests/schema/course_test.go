@@ -2,9 +2,7 @@ package schema
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +11,6 @@ import (
 
 	"git.dev.trmtracking.org/trm/directus/lib/course"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
-	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
-	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 // The Phase 2 rules (docs/data-model-phase2.md, db-init/post/002), each
@@ -191,96 +187,6 @@ func (a *api) courseRules(t *testing.T) {
 	t.Run("the input stage of a start order cannot be deleted", func(t *testing.T) {
 		refused(t, a.c.DeleteItem(ctx, "stages", f.p), http.StatusBadRequest, foreign, "stages_start_order_input_stage_id_foreign", "still referenced by stages")
 	})
-}
-
-// The enumerations of the database (CHECK) and of the admin UI (the
-// snapshot's dropdowns) are lib/course's: values, and labels.
-func courseEnumerationsAreLibCourses(t *testing.T, dbURL string) {
-	want := map[string][]string{
-		"stages.role":                 strs(course.StageRoles()),
-		"stages.status":               strs(course.StageStatuses()),
-		"stages.start_order_strategy": strs(course.StartOrderStrategies()),
-		"segments.type":               strs(course.SegmentTypes()),
-		"geofences.kind":              strs(course.GeofenceKinds()),
-		"waypoints.type":              strs(course.WaypointTypes()),
-	}
-	labels := map[string]func(string) string{
-		"stages.role":                 func(v string) string { return course.StageRole(v).Label() },
-		"stages.status":               func(v string) string { return course.StageStatus(v).Label() },
-		"stages.start_order_strategy": func(v string) string { return course.StartOrderStrategy(v).Label() },
-		"segments.type":               func(v string) string { return course.SegmentType(v).Label() },
-		"geofences.kind":              func(v string) string { return course.GeofenceKind(v).Label() },
-		"waypoints.type":              func(v string) string { return course.WaypointType(v).Label() },
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	db, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(context.Background())
-	for key, values := range want {
-		table, column, _ := strings.Cut(key, ".")
-		var def string
-		if err := db.QueryRow(ctx, `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2`,
-			table, table+"_"+column+"_allowed").Scan(&def); err != nil {
-			t.Errorf("%s: CHECK %s_%s_allowed: %v", key, table, column, err)
-			continue
-		}
-		var got []string
-		for _, part := range strings.Split(def, "'")[1:] {
-			if !strings.HasPrefix(part, "::") && !strings.HasPrefix(part, ",") && !strings.HasPrefix(part, "]") {
-				got = append(got, part)
-			}
-		}
-		if !slices.Equal(got, values) {
-			t.Errorf("%s: the database allows %v, lib/course has %v", key, got, values)
-		}
-	}
-	snap, err := snapshot.ReadFile(testenv.Path(t, "snapshots/schema.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range snap.Fields {
-		key := f.Collection() + "." + f.Name()
-		values, ok := want[key]
-		if !ok {
-			continue
-		}
-		opts, _ := f.Meta().Get("options")
-		om, _ := opts.(*snapshot.Map)
-		var choices []any
-		if om != nil {
-			if v, ok := om.Get("choices"); ok {
-				choices, _ = v.([]any)
-			}
-		}
-		var got []string
-		for _, ch := range choices {
-			m, _ := ch.(*snapshot.Map)
-			v, _ := m.Get("value")
-			text, _ := m.Get("text")
-			got = append(got, fmt.Sprint(v))
-			if fmt.Sprint(text) != labels[key](fmt.Sprint(v)) {
-				t.Errorf("%s: choice %v is labelled %q, lib/course says %q", key, v, text, labels[key](fmt.Sprint(v)))
-			}
-		}
-		if !slices.Equal(got, values) {
-			t.Errorf("%s: the dropdown offers %v, lib/course has %v", key, got, values)
-		}
-		delete(want, key)
-	}
-	if len(want) > 0 {
-		t.Errorf("no dropdown in the snapshot for %v", want)
-	}
-}
-
-func strs[T ~string](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return out
 }
 
 // The processor's spatial questions — which geofences of an event contain
