@@ -284,7 +284,7 @@ func square(n int) map[string]any {
 
 func waypoint(segment, name, typ string, sort int) map[string]any {
 	return map[string]any{"segment_id": segment, "name": name, "type": typ, "sort_order": sort,
-		"location": map[string]any{"type": "Point", "coordinates": []float64{19.8 + float64(sort)*0.001, 41.0}},
+		"location":           map[string]any{"type": "Point", "coordinates": []float64{19.8 + float64(sort)*0.001, 41.0}},
 		"open_radius_meters": 800, "tolerance_meters": 90}
 }
 
