@@ -151,6 +151,9 @@ type Config struct {
 	// destructive access changes the operator named.
 	AccessDir          string
 	AllowAccessRemoval access.Allowance
+	// Event names the event of trmctl course: its slug, or
+	// ORGANISATION/SLUG.
+	Event string
 
 	// Production is NODE_ENV=production, the upstream image's mode.
 	Production bool

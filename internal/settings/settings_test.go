@@ -123,6 +123,9 @@ func TestEveryBadSettingIsRefusedNamingItAndAllAreReportedAtOnce(t *testing.T) {
 		{Entrypoint, []string{"TRM_SNAPSHOT_MAX_SIZE", "lots"}, "TRM_SNAPSHOT_MAX_SIZE", "not a size such as 64MiB"},
 		{Trmctl, []string{"TRM_SNAPSHOT_MAX_SIZE", "0"}, "TRM_SNAPSHOT_MAX_SIZE", "not a size"},
 		{Trmctl, []string{"TRM_IGNORE_VENDOR", "perhaps"}, "TRM_IGNORE_VENDOR", "want true or false"},
+		{Trmctl, []string{"TRM_EVENT", "Rally Albania"}, "TRM_EVENT", "not an event"},
+		{Trmctl, []string{"TRM_EVENT", "msc-albania/rally-albania-2026/x"}, "TRM_EVENT", "ORGANISATION/SLUG"},
+		{Trmctl, []string{"TRM_EVENT", "/rally-albania-2026"}, "TRM_EVENT", "not an event"},
 	}
 	for _, c := range cases {
 		_, errs := load(t, c.b, base(c.vars...))
@@ -148,6 +151,15 @@ func TestSnapshotMaxSizeAndIgnoreVendorAreRead(t *testing.T) {
 	// variable, whatever it holds.
 	if _, errs := load(t, Entrypoint, base("TRM_IGNORE_VENDOR", "perhaps")); errs != nil {
 		t.Fatalf("entrypoint: %v", errs)
+	}
+}
+
+func TestAnEventIsASlugOrOrganisationSlash(t *testing.T) {
+	for _, ref := range []string{"rally-albania-2026", " msc-albania/rally-albania-2026 "} {
+		c, errs := load(t, Trmctl, map[string]string{"TRM_EVENT": ref})
+		if errs != nil || c.Event != strings.TrimSpace(ref) {
+			t.Errorf("%q: %+v %v", ref, c, errs)
+		}
 	}
 }
 

@@ -141,12 +141,16 @@ func Table() []Spec {
 			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`)"},
 		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Arg: "password", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
-		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, `10m` for `course`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.Timeout, err = duration(v, true)
 			return err
 		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
 		{Env: "TRM_ACCESS_DIR", Flag: "access-dir", Arg: "dir", Default: "access", Used: Trmctl,
 			set: func(c *Config, v string) error { c.AccessDir = v; return nil }, Doc: "the access files (`access.yaml`, `policies/`), for `access`"},
+		{Env: "TRM_EVENT", Flag: "event", Arg: "slug", Used: Trmctl, set: func(c *Config, v string) error {
+			c.Event = strings.TrimSpace(v)
+			return checkEventRef(c.Event)
+		}, Doc: "the event of `course import` and `course export`: its slug, or `ORGANISATION/SLUG` when several organisations have one of that slug"},
 		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.AllowAccessRemoval, err = accessAllowance(v)
 			return err

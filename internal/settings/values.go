@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -104,6 +105,21 @@ func Patterns(s string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// slugPattern is a slug as Directus's schema and the seed files check it.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// checkEventRef accepts an event's slug, or ORGANISATION/SLUG.
+func checkEventRef(ref string) error {
+	org, slug, scoped := strings.Cut(ref, "/")
+	if !scoped {
+		org, slug = "", org
+	}
+	if !slugPattern.MatchString(slug) || (scoped && !slugPattern.MatchString(org)) {
+		return errors.New("not an event: want its slug (lower-case words joined by hyphens, e.g. rally-albania-2026), or ORGANISATION/SLUG (msc-albania/rally-albania-2026)")
+	}
+	return nil
 }
 
 // ParseSize reads a size in bytes: a whole number, optionally followed by
