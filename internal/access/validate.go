@@ -220,7 +220,7 @@ func (v *validator) presets(key, what string, p Permission) {
 }
 
 // createRule: Directus 11.17.4 ignores a create's item rule; the create
-// guard (extensions/trm-access-guard) applies it by looking up, for each
+// guard (extensions/trm's access-guard) applies it by looking up, for each
 // condition, the item the new one points at. So every condition starts at
 // a many-to-one field.
 func (v *validator) createRule(key, what string, p Permission) {

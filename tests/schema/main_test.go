@@ -29,12 +29,13 @@ var pg *testdb.Server
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m, &pg)) }
 
-// TestPhase1Schema boots the committed schema on a fresh database exactly
+// TestSchema boots the committed schema on a fresh database exactly
 // as the image does (snapshot, db-init pre and post), proves the live
 // schema is the committed snapshot, then starts Directus with the
 // repository's extensions and makes every rule of
-// docs/data-model-phase1.md refuse (and allow) writes through the REST API.
-func TestPhase1Schema(t *testing.T) {
+// docs/data-model-phase1.md and docs/data-model-phase2.md refuse (and
+// allow) writes through the REST API.
+func TestSchema(t *testing.T) {
 	dbURL := pg.New(t)
 	start := time.Now()
 	testdirectus.Provision(t, dbURL)
@@ -64,6 +65,12 @@ func TestPhase1Schema(t *testing.T) {
 	t.Run("field validations", d.fieldValidations)
 	t.Run("a removed user leaves the panic button unassigned", d.assignedUserSetNull)
 	t.Run("a user without admin rights reads the rule too", d.nonAdminReadsTheRule)
+
+	t.Run("course: every Phase 2 rule refuses through REST with its sentence", d.courseRules)
+	t.Run("course: the spatial queries use the GiST indexes", func(t *testing.T) {
+		f := d.courseFixture(t)
+		spatialQueriesUseGiST(t, dbURL, f.event, f.ss1)
+	})
 }
 
 // liveSnapshotEqualsCommitted pulls the live schema with Directus's CLI
@@ -96,10 +103,12 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 		_ = diff.WriteText(&b, snapshot.TextOptions{})
 		t.Fatalf("the live schema differs from snapshots/schema.yaml:\n%s", b.String())
 	}
-	// The committed snapshot is the Phase 1 one, not an empty file that
-	// trivially matches an empty database.
-	want := []string{"classes", "devices", "entries", "entry_crew", "entry_devices", "events",
-		"organization_devices", "organization_users", "organization_vehicles", "organizations", "vehicles"}
+	// The committed snapshot is the Phase 2 one (Phase 1 and the course, in
+	// their folders), not an empty file that trivially matches an empty
+	// database.
+	want := []string{"classes", "course", "devices", "entries", "entry_crew", "entry_devices", "event", "events", "geofences",
+		"organisation", "organization_devices", "organization_users", "organization_vehicles", "organizations",
+		"segments", "speed_limit_zones", "stages", "vehicles", "waypoints"}
 	var got []string
 	for _, c := range committed.Collections {
 		got = append(got, c.Name())
@@ -149,7 +158,7 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	quoted := regexp.MustCompile(`'([^']*)'`)
-	for _, e := range catalog.Phase1() {
+	for _, e := range append(catalog.Phase1(), catalog.Phase2()...) {
 		for name, c := range checks {
 			if e.Open && c.table == e.Collection && slices.Equal(c.columns, []string{e.Field}) {
 				t.Errorf("%s is open (other values allowed) but the CHECK %s restricts it: %s", e.Key(), name, c.def)
@@ -263,9 +272,10 @@ func TestExtensionManifests(t *testing.T) {
 }
 
 // TestImageShipsEveryExtension: the Dockerfile copies extensions by name
-// (the bundle from its build stage, plain ones as they are), so a new
+// (the bundle from its build stage, its whole src/ and lockfile), so a new
 // folder under extensions/ must get its line there or the image runs
-// without it.
+// without it, and a line for a folder that is gone fails the image's
+// build.
 func TestImageShipsEveryExtension(t *testing.T) {
 	b, err := os.ReadFile(testenv.Path(t, "Dockerfile"))
 	if err != nil {
@@ -282,6 +292,18 @@ func TestImageShipsEveryExtension(t *testing.T) {
 		}
 		if !strings.Contains(dockerfile, " /directus/extensions/"+d.Name()+"/") {
 			t.Errorf("the Dockerfile does not copy extensions/%s to /directus/extensions/%s/", d.Name(), d.Name())
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^COPY .*?extensions/([^/\s]+)/`).FindAllStringSubmatch(dockerfile, -1) {
+		if info, err := os.Stat(testenv.Path(t, filepath.Join("extensions", m[1]))); err != nil || !info.IsDir() {
+			t.Errorf("the Dockerfile copies extensions/%s, which is not a folder of extensions/: %s", m[1], m[0])
+		}
+	}
+	// The bundle's build stage builds what the unit tests and the
+	// end-to-end tests ran: every entry's source is under the src/ it copies.
+	for _, want := range []string{"COPY extensions/trm/package.json extensions/trm/package-lock.json ./", "COPY extensions/trm/src/ src/", "COPY extensions/trm/tsconfig.json ./"} {
+		if !strings.Contains(dockerfile, want) {
+			t.Errorf("the Dockerfile's extensions stage lacks %q", want)
 		}
 	}
 }

@@ -25,6 +25,16 @@ const endsAfterStarts: Constraint = {
 	message: 'An event cannot end before it starts: ends_at must be at or after starts_at.',
 	cols: ['ends_at', 'starts_at'],
 };
+// A cross-row rule of db-init/post/002: a constraint trigger, which the
+// catalog lists without columns.
+const inputStageEarlier: Constraint = {
+	name: 'stages_input_stage_earlier',
+	kind: 't',
+	tbl: 'stages',
+	ftbl: null,
+	message: 'The start-order input stage must come earlier in the event than the stage it orders (a smaller sort order).',
+	cols: [],
+};
 
 /** A catalog over a list, recording what was asked. */
 function catalogOf(...constraints: Constraint[]): ConstraintCatalog & { asked: unknown[] } {
@@ -50,6 +60,10 @@ describe('fieldOf', () => {
 	it('points a foreign key or an exclusion at its first column', () => {
 		expect(fieldOf(classOfEvent)).toBe('class_id');
 		expect(fieldOf({ kind: 'x', cols: ['device_id', 'valid_from', 'valid_until'] })).toBe('device_id');
+	});
+	it('points a constraint trigger at the column its error names, else nowhere', () => {
+		expect(fieldOf(inputStageEarlier, 'start_order_input_stage_id')).toBe('start_order_input_stage_id');
+		expect(fieldOf(inputStageEarlier)).toBeNull();
 	});
 	it('points a CHECK at its column only when it has one', () => {
 		expect(fieldOf(endsAfterStarts)).toBeNull();
@@ -95,6 +109,20 @@ describe('translate', () => {
 		});
 		expect(err?.code).toBe('INVALID_PAYLOAD');
 		expect(catalog.asked).toEqual([['byName', 'public', 'events', 'events_ends_after_starts']]);
+	});
+	it("answers a constraint trigger's check_violation with its rule and the column it names", async () => {
+		const catalog = catalogOf(inputStageEarlier);
+		const err = await translate(catalog, {
+			code: '23514',
+			constraint: 'stages_input_stage_earlier',
+			table: 'stages',
+			schema: 'public',
+			column: 'start_order_input_stage_id',
+			message: 'COMMIT - the start-order input stage of stage 7 is not earlier than it',
+		});
+		expect(err).toMatchObject({ name: 'DirectusError', status: 400, code: 'INVALID_PAYLOAD' });
+		expect(err?.message).toBe(`${inputStageEarlier.message} (rule stages_input_stage_earlier)`);
+		expect(err?.extensions).toEqual({ collection: 'stages', field: 'start_order_input_stage_id', constraint: 'stages_input_stage_earlier' });
 	});
 	it('recognises a delete by the statement knex puts first', async () => {
 		const err = await translate(catalogOf(classOfEvent), {

@@ -9,15 +9,18 @@
 //     reads the SQL statement and PostgreSQL's message, anyone else "An
 //     unexpected error occurred.";
 //   - deleting a row that is still referenced: deletes skip Directus's
-//     translation altogether, so the same 500.
+//     translation altogether, so the same 500;
+//   - a constraint trigger (a cross-row rule of db-init/post/002, raising
+//     check_violation with its own name, its table and the column at
+//     fault): the same 500.
 // translate finds the violated constraint in the catalog and answers 400
 // with the constraint's comment (db-init/post writes one per rule) and its
 // name. Errors it does not recognise pass through unchanged.
 
 import { DirectusRuleError } from '../lib/errors.js';
 
-/** pg_constraint.contype of the constraints translated. */
-export type ConstraintKind = 'u' | 'f' | 'c' | 'x';
+/** pg_constraint.contype of the constraints translated ('t': a constraint trigger). */
+export type ConstraintKind = 'u' | 'f' | 'c' | 'x' | 't';
 
 /** A constraint as the catalog describes it. */
 export interface Constraint {
@@ -46,22 +49,28 @@ const CODE_OF_KIND: Record<ConstraintKind, string> = {
 	f: 'INVALID_FOREIGN_KEY',
 	c: 'INVALID_PAYLOAD',
 	x: 'INVALID_PAYLOAD',
+	t: 'INVALID_PAYLOAD',
 };
 const KIND_OF_CODE: Record<string, ConstraintKind> = { RECORD_NOT_UNIQUE: 'u', INVALID_FOREIGN_KEY: 'f' };
 
 /**
  * The field the admin UI should point at: the last column of a UNIQUE (its
  * scope columns come first), the first of a foreign key or an exclusion,
- * the only one of a CHECK.
+ * the only one of a CHECK, the one a constraint trigger names (column: the
+ * error's COLUMN; a constraint trigger has no columns in the catalog).
  */
-export function fieldOf(con: Pick<Constraint, 'kind' | 'cols'>): string | null {
+export function fieldOf(con: Pick<Constraint, 'kind' | 'cols'>, column?: string): string | null {
+	if (con.kind === 't') return column ?? null;
 	if (con.kind === 'u') return con.cols[con.cols.length - 1] ?? null;
 	if (con.kind === 'c') return con.cols.length === 1 ? (con.cols[0] ?? null) : null;
 	return con.cols[0] ?? null;
 }
 
 /** The 400 that names the rule con states. */
-export function ruleError(con: Constraint, { deleting = false } = {}): DirectusRuleError {
+export function ruleError(
+	con: Constraint,
+	{ deleting = false, column }: { deleting?: boolean; column?: string | undefined } = {},
+): DirectusRuleError {
 	const rule = `(rule ${con.name})`;
 	if (con.kind === 'f' && deleting) {
 		// Whatever the constraint's comment says about writing the reference,
@@ -77,7 +86,7 @@ export function ruleError(con: Constraint, { deleting = false } = {}): DirectusR
 	const message = con.message ?? `This ${con.tbl} item breaks a rule of the database.`;
 	return new DirectusRuleError(400, CODE_OF_KIND[con.kind], `${message} ${rule}`, {
 		collection: con.tbl,
-		field: fieldOf(con),
+		field: fieldOf(con, column),
 		constraint: con.name,
 	});
 }
@@ -87,6 +96,7 @@ interface PgError {
 	constraint?: unknown;
 	table?: unknown;
 	schema?: unknown;
+	column?: unknown;
 	message?: unknown;
 }
 
@@ -108,7 +118,7 @@ export async function translate(catalog: ConstraintCatalog, err: unknown): Promi
 		if (!con) return undefined;
 		// knex puts the statement first in the message.
 		const deleting = typeof pg.message === 'string' && /^\s*delete\s/i.test(pg.message);
-		return ruleError(con, { deleting });
+		return ruleError(con, { deleting, column: typeof pg.column === 'string' ? pg.column : undefined });
 	}
 	// A composite UNIQUE or FOREIGN KEY Directus translated without the
 	// constraint: it names the columns ("event_id, race_number").
