@@ -20,6 +20,18 @@ import (
 // assignments; requests through both instances are each delivered once;
 // bad requests and callers without the role are refused, changing
 // nothing.
+// setEventTimes moves an event to run from starts to ends, keeping it
+// around the trackers' assignments (from 2026-06-06 on).
+func setEventTimes(t *testing.T, c *directusctl.Client, event string, starts, ends time.Time) {
+	t.Helper()
+	if first := time.Date(2026, 6, 6, 6, 0, 0, 0, time.UTC); starts.After(first) {
+		starts = first
+	}
+	if err := c.UpdateItem(bg, "events", event, map[string]any{"starts_at": ts(starts), "ends_at": ts(ends)}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestFlagPositions(t *testing.T) {
 	s := newStack(t, 2, inRedis)
 	s.createGroup(t)
@@ -229,6 +241,8 @@ func refusals(t *testing.T, s *stack) {
 	})
 
 	t.Run("who may flag", func(t *testing.T) {
+		// A marshal flags only while the event runs: it runs now.
+		setEventTimes(t, c, tr.event, time.Now().Add(-24*time.Hour), time.Now().Add(24*time.Hour))
 		other := create(t, c, "organizations", map[string]any{"name": "Other club", "slug": "other-" + unique()})
 		body := flagBody("entry", tr.entry, from, until, "flag", "marshal at CP3 saw the tracker hanging")
 		for _, tc := range []struct {
@@ -275,6 +289,21 @@ func refusals(t *testing.T, s *stack) {
 		if r := refusalOf(t, err); r.Status != http.StatusForbidden ||
 			r.Message != "This device served no entry between 2026-06-07T09:01:00.000000Z and 2026-06-07T09:02:00.000000Z: only an administrator may flag its positions there." {
 			t.Errorf("an unassigned device: %d %q", r.Status, r.Message)
+		}
+		// Once the event is over, its marshals may no longer flag; its race
+		// directors still may.
+		ended := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+		setEventTimes(t, c, tr.event, ended.Add(-48*time.Hour), ended)
+		marshal := s.user(t, s.org, "marshal")
+		_, err = flag(marshal, body)
+		if r := refusalOf(t, err); r.Status != http.StatusForbidden || !strings.HasPrefix(r.Message, "A marshal flags positions only while the event runs, and Rally ") ||
+			!strings.Contains(r.Message, " to "+ended.Format("2006-01-02T15:04:05")+".000000Z) is not running now: ask a race director of the organisation.") {
+			t.Errorf("a marshal after the event: %d %q", r.Status, r.Message)
+		}
+		director := s.user(t, s.org, "race-director")
+		mustFlag(t, director, flagBody("entry", tr.entry, from, until, "unflag", "after the event"))
+		if res := mustFlag(t, director, body); res.RequestID == nil {
+			t.Errorf("a race director after the event: %+v", res)
 		}
 		anonymous, err := directusctl.NewClient(s.insts[0].URL)
 		if err != nil {

@@ -2,13 +2,10 @@
 // in one transaction: either both land or neither does.
 
 import type { Knex } from 'knex';
-import type { OrganizationUsersRole } from '../lib/catalog.gen.js';
 import { forbidden, invalidPayload } from '../lib/errors.js';
 import type { FlagRequest } from '../lib/flag-request.js';
 import { requestFields, type Span } from '../lib/recompute-message.js';
-
-/** The organisation roles that may flag positions of their organisation's events (besides administrators). */
-export const FLAGGING_ROLES: readonly OrganizationUsersRole[] = ['marshal', 'race-director'];
+import { authorise, notRunningSentence, ROLE_SENTENCE, type EventAccess } from './authorise.js';
 
 export interface Caller {
 	/** directus_users.id; null for a request without a user. */
@@ -35,8 +32,6 @@ const UTC = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD
 interface SpanRow extends Span {
 	event_id: string;
 }
-
-const ROLE_SENTENCE = `the ${FLAGGING_ROLES.join(' or ')} role`;
 
 export async function flagPositions(db: Knex, caller: Caller, req: FlagRequest): Promise<FlagResult> {
 	if (!caller.admin && !caller.user) {
@@ -85,19 +80,25 @@ export async function flagPositions(db: Knex, caller: Caller, req: FlagRequest):
 			if (events.length === 0) {
 				throw forbidden(`This device served no entry between ${from} and ${until}: only an administrator may flag its positions there.`);
 			}
-			const allowed = await trx.raw<{ rows: { n: number }[] }>(
-				`SELECT count(DISTINCT ev.id)::int AS n
-				   FROM events ev JOIN organization_users ou ON ou.organization_id = ev.organization_id
-				  WHERE ev.id = ANY(?::uuid[]) AND ou.user_id = ?::uuid AND ou.role = ANY(?::text[])`,
-				[events, caller.user, [...FLAGGING_ROLES]],
+			const access = await trx.raw<{ rows: EventAccess[] }>(
+				`SELECT ev.name, ${UTC('ev.starts_at')} AS starts_at, ${UTC('ev.ends_at')} AS ends_at,
+				        (now() >= ev.starts_at AND (ev.ends_at IS NULL OR now() <= ev.ends_at)) AS running,
+				        coalesce(array_agg(ou.role::text) FILTER (WHERE ou.role IS NOT NULL), '{}') AS roles
+				   FROM events ev
+				   LEFT JOIN organization_users ou ON ou.organization_id = ev.organization_id AND ou.user_id = ?::uuid
+				  WHERE ev.id = ANY(?::uuid[])
+				  GROUP BY ev.id ORDER BY ev.starts_at, ev.name`,
+				[caller.user, events],
 			);
-			if ((allowed.rows[0]?.n ?? 0) < events.length) {
+			const verdict = authorise(access.rows);
+			if (!verdict.ok && verdict.why === 'role') {
 				throw forbidden(
 					req.scope === 'entry'
 						? `Flagging the positions of this entry needs ${ROLE_SENTENCE} in the organisation running its event.`
 						: `Flagging the positions of this device between ${from} and ${until} needs ${ROLE_SENTENCE} in the organisation running each event it served then.`,
 				);
 			}
+			if (!verdict.ok) throw forbidden(notRunningSentence(verdict.events));
 		}
 
 		const changed = await markPositions(trx, req, { from, until }, imei, spans);

@@ -5,10 +5,10 @@
 //   POST /trm/positions/flag
 //     {"device"|"entry": id, "from": ts, "until": ts, "action": "flag"|"unflag", "reason": text}
 //
-// Authorisation, until Phase 4's policies: an administrator, or a user
-// with the marshal or race-director role (organization_users.role) in the
-// organisation running the event of the entry, or of every entry the
-// device served in the window.
+// Authorisation (authorise.ts, docs/access-model.md): an administrator; a
+// race director (organization_users.role) of the organisation running the
+// event of the entry, or of every entry the device served in the window;
+// a marshal of it while the event runs.
 //
 // Express 4 does not catch a rejected promise: an error thrown in an async
 // handler would kill the process, so every handler passes its errors to
