@@ -1,9 +1,11 @@
 package access
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -25,7 +27,8 @@ import (
 // entry crewed by its participant and a co-pilot; a person with no
 // organisation; and anonymous visitors. For every tester, collection and
 // action, the REST request on organisation a's item and on organisation
-// b's is sent, and Directus's answer must be what the access files say.
+// b's is sent (and every read once more through GraphQL), and Directus's
+// answer must be what the access files say.
 //
 // What the files say is computed here, independently of Directus: the
 // testers' policies (the member role's, or the public policy's) are read
@@ -410,6 +413,7 @@ func (m *matrix) cell(t *testing.T, tr tester, coll, action, org string) bool {
 	case "read":
 		want, why = m.allowed(tr, coll, action, m.item(coll, subject), "")
 		status, body = m.send(t, tr, http.MethodGet, path(coll, subject), url.Values{"fields": {m.cat.PrimaryKey(coll)}}, nil)
+		m.graphqlRead(t, tr, coll, subject, label, want, why)
 	case "update":
 		field := m.updateField(t, coll)
 		rec := m.item(coll, subject)
@@ -449,6 +453,63 @@ func (m *matrix) cell(t *testing.T, tr tester, coll, action, org string) bool {
 		t.Errorf("%s: refused, but with HTTP %d (%s); want 403", label, status, body)
 	}
 	return want
+}
+
+// graphqlRead reads the same item through GraphQL (/graphql, or
+// /graphql/system for directus_users) and compares the answer with the
+// files': allowed, the item comes back; refused, it comes back null, or
+// the query is refused because the person's GraphQL schema has no such
+// collection (Directus builds each person's schema from their
+// permissions).
+func (m *matrix) graphqlRead(t *testing.T, tr tester, coll, id, label string, want bool, why string) {
+	t.Helper()
+	endpoint, field := "/graphql", coll+"_by_id"
+	if coll == "directus_users" {
+		endpoint, field = "/graphql/system", "users_by_id"
+	}
+	pk := m.cat.PrimaryKey(coll)
+	query, _ := json.Marshal(map[string]any{"query": fmt.Sprintf("query { %s(id: %q) { %s } }", field, id, pk)})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+endpoint, bytes.NewReader(query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if tr.token != "" {
+		req.Header.Set("Authorization", "Bearer "+tr.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s through GraphQL: %v", label, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s through GraphQL: %v", label, err)
+	}
+	var doc struct {
+		Data   map[string]map[string]any `json:"data"`
+		Errors []struct {
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s through GraphQL: HTTP %d, not JSON: %s", label, resp.StatusCode, raw)
+	}
+	got := doc.Data[field] != nil && fmt.Sprint(doc.Data[field][pk]) == id
+	for _, e := range doc.Errors {
+		if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
+			t.Errorf("%s through GraphQL: HTTP %d, error %s %s; want the item or a refusal", label, resp.StatusCode, e.Extensions.Code, e.Message)
+		}
+	}
+	switch {
+	case want && !got:
+		t.Errorf("%s through GraphQL: refused (HTTP %d: %s); the files allow it (%s)", label, resp.StatusCode, raw, why)
+	case !want && got:
+		t.Errorf("%s through GraphQL: Directus gave the item (%s); the files refuse it (%s)", label, raw, why)
+	}
 }
 
 func path(coll, id string) string {

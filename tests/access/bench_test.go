@@ -1,0 +1,147 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"git.dev.trmtracking.org/trm/directus/internal/access"
+	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
+)
+
+// The benchmark world of issue 13: 50 organisations, each with one event
+// of 200 entries (10,000 in all) in two classes, every entry crewed by a
+// pilot and a co-pilot who are the organisation's participants (20,000
+// people), and one person per staff role in each organisation.
+const (
+	benchOrgs           = 50
+	benchEntriesPerOrg  = 200
+	benchCrewPerEntry   = 2
+	benchParticipantTok = "bench-participant"
+	benchDirectorTok    = "bench-race-director"
+)
+
+// BenchmarkReads measures the reads of issue 13 as an administrator (no
+// permission filter), a race director (the policy filter through
+// organization_users) and a participant (the filter through entry_crew),
+// on the same requests: compare each role's ns/op with the
+// administrator's (target: at most twice). The ranking read does not exist
+// yet (no stage_results on main); the start list stands for it: one
+// event's entries with class and crew names, sorted by class and race
+// number, the same shape of relational read a ranking is.
+func BenchmarkReads(b *testing.B) {
+	files, _ := committed(b)
+	dbURL := pg.New(b)
+	testdirectus.Provision(b, dbURL)
+	inst := testdirectus.Start(b, dbURL, testdirectus.WithoutBootstrap(),
+		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(b, "extensions")))
+	if _, err := access.Reconcile(ctx, inst.Client(), files, access.ReconcileOptions{}); err != nil {
+		b.Fatalf("apply the access files: %v", err)
+	}
+	roles, err := inst.Client().ListRoles(ctx, url.Values{"filter": {`{"name":{"_eq":"member"}}`}})
+	if err != nil || len(roles) != 1 {
+		b.Fatalf("the member role: %v %v", roles, err)
+	}
+	event := benchWorld(b, dbURL, roles[0].ID)
+
+	reads := []struct {
+		name  string
+		path  string
+		query url.Values
+	}{
+		{"entries?limit=100", "/items/entries", url.Values{"limit": {"100"}}},
+		{"start list of an event", "/items/entries", url.Values{
+			"filter": {`{"event_id":{"_eq":"` + event + `"}}`},
+			"fields": {"id,race_number,status,class_id.code,class_id.name,crew.role,crew.user_id.first_name,crew.user_id.last_name"},
+			"sort":   {"class_id.sort,race_number"},
+			"limit":  {"-1"},
+		}},
+	}
+	who := []struct{ name, token string }{
+		{"admin", testdirectus.AdminToken},
+		{"race-director", benchDirectorTok},
+		{"participant", benchParticipantTok},
+	}
+	for _, r := range reads {
+		for _, w := range who {
+			b.Run(r.name+"/"+w.name, func(b *testing.B) {
+				c, err := directusctl.NewClient(inst.URL, directusctl.WithToken(w.token))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var rows []map[string]any
+				if err := c.Do(ctx, "GET", r.path, r.query, nil, &rows); err != nil {
+					b.Fatalf("%s as %s: %v", r.name, w.name, err)
+				}
+				for b.Loop() {
+					if err := c.Do(ctx, "GET", r.path, r.query, nil, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(rows)), "rows")
+			})
+		}
+	}
+}
+
+// benchWorld writes the benchmark world straight into the database (what
+// is measured is reading it) and returns the event whose race director and
+// participant the benchmark signs in as.
+func benchWorld(b *testing.B, dbURL, memberRole string) string {
+	b.Helper()
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	steps := []string{
+		`CREATE TEMP TABLE bench_org AS SELECT n, gen_random_uuid() AS id FROM generate_series(1, ` + fmt.Sprint(benchOrgs) + `) n`,
+		`INSERT INTO organizations (id, name, slug) SELECT id, 'Organisation ' || n, 'org-' || n FROM bench_org`,
+		// Each organisation's one event takes the organisation's id (ids
+		// are unique per table), which spares a mapping table.
+		`INSERT INTO events (id, organization_id, name, slug, discipline, starts_at, ends_at)
+		 SELECT id, id, 'Rally ' || n, 'rally-' || n, 'rally', '2099-06-06T08:00:00Z', '2099-06-13T18:00:00Z' FROM bench_org`,
+		`INSERT INTO classes (id, event_id, code, name, category, sort)
+		 SELECT gen_random_uuid(), o.id, c.code, c.name, c.category, c.sort FROM bench_org o,
+		 (VALUES ('T1', 'Cars', 'car', 1), ('M1', 'Motorbikes', 'moto', 2)) c(code, name, category, sort)`,
+		`CREATE TEMP TABLE bench_staff AS SELECT o.id AS org, o.n, r.role, gen_random_uuid() AS id FROM bench_org o,
+		 unnest(ARRAY['org-admin', 'race-director', 'marshal', 'timekeeper', 'viewer']) r(role)`,
+		`INSERT INTO directus_users (id, email, first_name, role, status, token)
+		 SELECT id, role || '.' || n || '@bench.example.com', role, $1::uuid, 'active',
+		 CASE WHEN n = 1 AND role = 'race-director' THEN '` + benchDirectorTok + `' END FROM bench_staff`,
+		`INSERT INTO organization_users (id, organization_id, user_id, role) SELECT gen_random_uuid(), org, id, role FROM bench_staff`,
+		`CREATE TEMP TABLE bench_entry AS SELECT o.id AS org, o.n, e.k, gen_random_uuid() AS id FROM bench_org o,
+		 generate_series(1, ` + fmt.Sprint(benchEntriesPerOrg) + `) e(k)`,
+		`INSERT INTO entries (id, event_id, class_id, race_number, status)
+		 SELECT e.id, e.org, (SELECT id FROM classes WHERE event_id = e.org AND sort = 1 + e.k % 2), e.k, 'registered' FROM bench_entry e`,
+		`CREATE TEMP TABLE bench_crew AS SELECT e.org, e.n, e.k, e.id AS entry, c.seat, gen_random_uuid() AS id FROM bench_entry e,
+		 generate_series(1, ` + fmt.Sprint(benchCrewPerEntry) + `) c(seat)`,
+		`INSERT INTO directus_users (id, email, first_name, last_name, role, status, token)
+		 SELECT id, 'crew.' || n || '.' || k || '.' || seat || '@bench.example.com', 'Crew', n || '-' || k || '-' || seat, $1::uuid, 'active',
+		 CASE WHEN n = 1 AND k = 1 AND seat = 1 THEN '` + benchParticipantTok + `' END FROM bench_crew`,
+		`INSERT INTO organization_users (id, organization_id, user_id, role) SELECT gen_random_uuid(), org, id, 'participant' FROM bench_crew`,
+		`INSERT INTO entry_crew (id, entry_id, user_id, role)
+		 SELECT gen_random_uuid(), entry, id, CASE seat WHEN 1 THEN 'pilot' ELSE 'co-pilot' END FROM bench_crew`,
+		`ANALYZE`,
+	}
+	for _, s := range steps {
+		var args []any
+		if strings.Contains(s, "$1") {
+			args = append(args, memberRole)
+		}
+		if _, err := conn.Exec(context.Background(), s, args...); err != nil {
+			b.Fatalf("benchmark world: %v\n%s", err, s)
+		}
+	}
+	var event string
+	if err := conn.QueryRow(context.Background(), `SELECT id FROM bench_org WHERE n = 1`).Scan(&event); err != nil {
+		b.Fatal(err)
+	}
+	return event
+}
