@@ -149,6 +149,8 @@ func (m *matrix) escalations(t *testing.T, testers []tester) {
 	refused("a race director moves an entry to another organisation's event", who["race-director of a"], http.MethodPatch,
 		path("entries", a["entries"]), nil, map[string]any{"event_id": b["events"]})
 
+	m.moves(t, testers)
+
 	// Reading another organisation's tracker by its IMEI finds nothing.
 	var imeiB struct {
 		IMEI string `json:"imei"`
@@ -172,6 +174,88 @@ func (m *matrix) escalations(t *testing.T, testers []tester) {
 			t.Errorf("%s reads organisation b's tracker by its IMEI: %v", tr.name, found)
 		}
 	}
+}
+
+// moves tries, as every tester, to move organisation a's item of every
+// collection into organisation b: to point each many-to-one link its
+// access rules start from (the link that decides whose the item is:
+// organization_id, event_id, entry_id, stage_id, segment_id…, read from
+// the files) at organisation b's item. Every attempt must be refused and
+// leave the item where it was.
+func (m *matrix) moves(t *testing.T, testers []tester) {
+	links := map[string]map[string]bool{} // collection → owning links
+	for _, p := range m.files.Policies {
+		for _, perm := range p.Permissions {
+			f, ok := perm.Filter.(map[string]any)
+			if !ok {
+				continue
+			}
+			for k := range ownerKeys(f) {
+				// A person is not owned by an organisation (one may be in
+				// several): putting someone on a crew moves nothing.
+				if target, o2m, rel := m.cat.Related(perm.Collection, k); rel && !o2m && target != "directus_users" && m.subject["b"][target] != "" {
+					if links[perm.Collection] == nil {
+						links[perm.Collection] = map[string]bool{}
+					}
+					links[perm.Collection][k] = true
+				}
+			}
+		}
+	}
+	tried := 0
+	for _, coll := range sortedKeys(links) {
+		for _, link := range sortedKeys(links[coll]) {
+			target, _, _ := m.cat.Related(coll, link)
+			id, to := m.subject["a"][coll], m.subject["b"][target]
+			for _, tr := range testers {
+				tried++
+				status, msg := m.send(t, tr, http.MethodPatch, path(coll, id), nil, map[string]any{link: to})
+				if status/100 == 2 || (status != http.StatusForbidden && !(tr.id == "" && status == http.StatusUnauthorized)) {
+					t.Errorf("%s moves %s %s into organisation b (%s → %s): HTTP %d %s, want 403", tr.name, coll, id, link, to, status, msg)
+				}
+			}
+			var now map[string]any
+			if err := m.admin.Do(ctx, http.MethodGet, path(coll, id), url.Values{"fields": {link}}, nil, &now); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(now[link]) != fmt.Sprint(m.item(coll, id)[link]) {
+				t.Errorf("%s %s: %s is now %v, was %v", coll, id, link, now[link], m.item(coll, id)[link])
+			}
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no owning link found in the files: the move attempts test nothing")
+	}
+	t.Logf("%d attempts to move an item into another organisation, all refused", tried)
+}
+
+// ownerKeys are the fields a rule starts from, through _and and _or.
+func ownerKeys(f map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for k, v := range f {
+		if k != "_and" && k != "_or" {
+			out[k] = true
+			continue
+		}
+		list, _ := v.([]any)
+		for _, sub := range list {
+			if sf, ok := sub.(map[string]any); ok {
+				for kk := range ownerKeys(sf) {
+					out[kk] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func tokenOption(tr tester) []directusctl.ClientOption {
