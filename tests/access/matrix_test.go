@@ -151,27 +151,58 @@ func (m *matrix) escalations(t *testing.T, testers []tester) {
 
 	m.moves(t, testers)
 
-	// Reading another organisation's tracker by its IMEI finds nothing.
+	// Reading another organisation's tracker by its IMEI finds nothing:
+	// not on devices, not through a relational filter of the collections
+	// that point at devices, not through GraphQL.
 	var imeiB struct {
 		IMEI string `json:"imei"`
 	}
 	if err := m.admin.GetItem(ctx, "devices", b["devices"], nil, &imeiB); err != nil {
 		t.Fatal(err)
 	}
+	byIMEI := []struct{ coll, filter string }{
+		{"devices", `{"imei":{"_eq":"` + imeiB.IMEI + `"}}`},
+		{"entry_devices", `{"device_id":{"imei":{"_eq":"` + imeiB.IMEI + `"}}}`},
+		{"organization_devices", `{"device_id":{"imei":{"_eq":"` + imeiB.IMEI + `"}}}`},
+	}
 	for _, tr := range testers {
 		c, err := directusctl.NewClient(m.url, tokenOption(tr)...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var found []map[string]any
-		err = c.ListItems(ctx, "devices", url.Values{"filter": {`{"imei":{"_eq":"` + imeiB.IMEI + `"}}`}}, &found)
-		var ae *directusctl.APIError
-		switch {
-		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		case err != nil:
-			t.Errorf("%s: devices by IMEI: %v", tr.name, err)
-		case len(found) != 0:
-			t.Errorf("%s reads organisation b's tracker by its IMEI: %v", tr.name, found)
+		for _, q := range byIMEI {
+			var found []map[string]any
+			err = c.ListItems(ctx, q.coll, url.Values{"filter": {q.filter}, "fields": {"id"}}, &found)
+			var ae *directusctl.APIError
+			switch {
+			case errors.As(err, &ae) && (ae.Status == http.StatusForbidden || tr.id == "" && ae.Status == http.StatusUnauthorized):
+			case err != nil:
+				t.Errorf("%s: %s by IMEI: %v", tr.name, q.coll, err)
+			case len(found) != 0:
+				t.Errorf("%s reads organisation b's tracker by its IMEI through %s: %v", tr.name, q.coll, found)
+			}
+		}
+		status, raw, doc := m.graphql(t, tr, "/graphql", fmt.Sprintf("query { devices(filter: {imei: {_eq: %q}}) { id } }", imeiB.IMEI))
+		var found []any
+		_ = json.Unmarshal(doc.Data["devices"], &found)
+		if len(found) != 0 {
+			t.Errorf("%s reads organisation b's tracker by its IMEI through GraphQL: %s", tr.name, raw)
+		}
+		for _, e := range doc.Errors {
+			if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
+				t.Errorf("%s: devices by IMEI through GraphQL: HTTP %d, error %s %s; want nothing or a refusal", tr.name, status, e.Extensions.Code, e.Message)
+			}
+		}
+		// The same query finds organisation a's tracker for those the
+		// files let read it: the refusal above is not a broken query.
+		if ok, _ := m.allowed(tr, "devices", "read", m.item("devices", a["devices"]), ""); ok {
+			own := fmt.Sprint(m.item("devices", a["devices"])["imei"])
+			_, raw, doc := m.graphql(t, tr, "/graphql", fmt.Sprintf("query { devices(filter: {imei: {_eq: %q}}) { id } }", own))
+			var found []any
+			_ = json.Unmarshal(doc.Data["devices"], &found)
+			if len(found) != 1 {
+				t.Errorf("%s does not find organisation a's tracker by its IMEI through GraphQL: %s", tr.name, raw)
+			}
 		}
 	}
 }
@@ -552,8 +583,38 @@ func (m *matrix) graphqlRead(t *testing.T, tr tester, coll, id, label string, wa
 		endpoint, field = "/graphql/system", "users_by_id"
 	}
 	pk := m.cat.PrimaryKey(coll)
-	query, _ := json.Marshal(map[string]any{"query": fmt.Sprintf("query { %s(id: %q) { %s } }", field, id, pk)})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+endpoint, bytes.NewReader(query))
+	status, raw, doc := m.graphql(t, tr, endpoint, fmt.Sprintf("query { %s(id: %q) { %s } }", field, id, pk))
+	var item map[string]any
+	_ = json.Unmarshal(doc.Data[field], &item)
+	got := item != nil && fmt.Sprint(item[pk]) == id
+	for _, e := range doc.Errors {
+		if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
+			t.Errorf("%s through GraphQL: HTTP %d, error %s %s; want the item or a refusal", label, status, e.Extensions.Code, e.Message)
+		}
+	}
+	switch {
+	case want && !got:
+		t.Errorf("%s through GraphQL: refused (HTTP %d: %s); the files allow it (%s)", label, status, raw, why)
+	case !want && got:
+		t.Errorf("%s through GraphQL: Directus gave the item (%s); the files refuse it (%s)", label, raw, why)
+	}
+}
+
+type graphqlAnswer struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string `json:"message"`
+		Extensions struct {
+			Code string `json:"code"`
+		} `json:"extensions"`
+	} `json:"errors"`
+}
+
+// graphql sends one query as the tester.
+func (m *matrix) graphql(t *testing.T, tr tester, endpoint, query string) (int, []byte, graphqlAnswer) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+endpoint, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,37 +624,18 @@ func (m *matrix) graphqlRead(t *testing.T, tr tester, coll, id, label string, wa
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s through GraphQL: %v", label, err)
+		t.Fatalf("GraphQL %s: %v", query, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s through GraphQL: %v", label, err)
+		t.Fatalf("GraphQL %s: %v", query, err)
 	}
-	var doc struct {
-		Data   map[string]map[string]any `json:"data"`
-		Errors []struct {
-			Message    string `json:"message"`
-			Extensions struct {
-				Code string `json:"code"`
-			} `json:"extensions"`
-		} `json:"errors"`
-	}
+	var doc graphqlAnswer
 	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s through GraphQL: HTTP %d, not JSON: %s", label, resp.StatusCode, raw)
+		t.Fatalf("GraphQL %s: HTTP %d, not JSON: %s", query, resp.StatusCode, raw)
 	}
-	got := doc.Data[field] != nil && fmt.Sprint(doc.Data[field][pk]) == id
-	for _, e := range doc.Errors {
-		if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
-			t.Errorf("%s through GraphQL: HTTP %d, error %s %s; want the item or a refusal", label, resp.StatusCode, e.Extensions.Code, e.Message)
-		}
-	}
-	switch {
-	case want && !got:
-		t.Errorf("%s through GraphQL: refused (HTTP %d: %s); the files allow it (%s)", label, resp.StatusCode, raw, why)
-	case !want && got:
-		t.Errorf("%s through GraphQL: Directus gave the item (%s); the files refuse it (%s)", label, raw, why)
-	}
+	return resp.StatusCode, raw, doc
 }
 
 func path(coll, id string) string {
