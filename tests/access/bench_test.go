@@ -19,11 +19,13 @@ import (
 // The benchmark world of issue 13: 50 organisations, each with one event
 // of 200 entries (10,000 in all) in two classes, every entry crewed by a
 // pilot and a co-pilot who are the organisation's participants (20,000
-// people), and one person per staff role in each organisation.
+// people), one person per staff role in each organisation, and a course
+// of one special of 300 waypoints per event.
 const (
 	benchOrgs           = 50
 	benchEntriesPerOrg  = 200
 	benchCrewPerEntry   = 2
+	benchWaypoints      = 300
 	benchParticipantTok = "bench-participant"
 	benchDirectorTok    = "bench-race-director"
 )
@@ -34,7 +36,9 @@ const (
 // permission filter): ×admin is the ratio (target: at most 2). The ranking read does not exist
 // yet (no stage_results on main); the start list stands for it: one
 // event's entries with class and crew names, sorted by class and race
-// number, the same shape of relational read a ranking is.
+// number, the same shape of relational read a ranking is. The waypoints of
+// a special (300, the roadbook) measure the course's rules, which reach
+// the organisation through segment, stage and event.
 func BenchmarkReads(b *testing.B) {
 	files, _ := committed(b)
 	dbURL := pg.New(b)
@@ -60,6 +64,12 @@ func BenchmarkReads(b *testing.B) {
 			"filter": {`{"event_id":{"_eq":"` + event + `"}}`},
 			"fields": {"id,race_number,status,class_id.code,class_id.name,crew.role,crew.user_id.first_name,crew.user_id.last_name"},
 			"sort":   {"class_id.sort,race_number"},
+			"limit":  {"-1"},
+		}},
+		{"waypoints of a special", "/items/waypoints", url.Values{
+			"filter": {`{"segment_id":{"_eq":"` + event + `"}}`},
+			"fields": {"id,sort_order,name,type,location,open_radius_meters,tolerance_meters"},
+			"sort":   {"sort_order"},
 			"limit":  {"-1"},
 		}},
 	}
@@ -120,8 +130,9 @@ func benchWorld(b *testing.B, dbURL, memberRole string) string {
 	steps := []string{
 		`CREATE TEMP TABLE bench_org AS SELECT n, gen_random_uuid() AS id FROM generate_series(1, ` + fmt.Sprint(benchOrgs) + `) n`,
 		`INSERT INTO organizations (id, name, slug) SELECT id, 'Organisation ' || n, 'org-' || n FROM bench_org`,
-		// Each organisation's one event takes the organisation's id (ids
-		// are unique per table), which spares a mapping table.
+		// Each organisation's one event, stage and segment take the
+		// organisation's id (ids are unique per table), which spares
+		// mapping tables.
 		`INSERT INTO events (id, organization_id, name, slug, discipline, starts_at, ends_at)
 		 SELECT id, id, 'Rally ' || n, 'rally-' || n, 'rally', '2099-06-06T08:00:00Z', '2099-06-13T18:00:00Z' FROM bench_org`,
 		`INSERT INTO classes (id, event_id, code, name, category, sort)
@@ -145,6 +156,13 @@ func benchWorld(b *testing.B, dbURL, memberRole string) string {
 		`INSERT INTO organization_users (id, organization_id, user_id, role) SELECT gen_random_uuid(), org, id, 'participant' FROM bench_crew`,
 		`INSERT INTO entry_crew (id, entry_id, user_id, role)
 		 SELECT gen_random_uuid(), entry, id, CASE seat WHEN 1 THEN 'pilot' ELSE 'co-pilot' END FROM bench_crew`,
+		// The course: each event one stage of one segment of 300
+		// waypoints (15,000 in all).
+		`INSERT INTO stages (id, event_id, code, name, sort_order) SELECT id, id, 'S1', 'Stage 1', 1 FROM bench_org`,
+		`INSERT INTO segments (id, stage_id, code, name, sort_order, type) SELECT id, id, 'SS1', 'Special 1', 1, 'liaison' FROM bench_org`,
+		`INSERT INTO waypoints (id, segment_id, sort_order, name, type, location, open_radius_meters, tolerance_meters)
+		 SELECT gen_random_uuid(), o.id, w, 'WP' || w, 'WPV', ST_SetSRID(ST_MakePoint(19.8 + w * 0.001, 41.3), 4326), 800, 200
+		 FROM bench_org o, generate_series(1, ` + fmt.Sprint(benchWaypoints) + `) w`,
 		`ANALYZE`,
 	}
 	for _, s := range steps {
