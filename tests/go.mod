@@ -86,3 +86,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
+
+replace git.dev.trmtracking.org/trm/directus/lib/rules => ../lib/rules
