@@ -186,7 +186,11 @@ func collections() []collection {
 				dec("offence_min", "Above", "The bracket holds offences above this…", true),
 				dec("offence_max", "Up to", "…up to and including this; empty: no upper bound.", false),
 				enumOf(catalog.RuleOperators(), "How the bracket turns the offence into seconds (docs/rules-model.md)."),
-				seconds("penalty", "Penalty (s)", "Seconds: once (flat), per unit (per unit over) or per pulse.", true),
+				func() field {
+					f := seconds("penalty", "Penalty (s)", "Seconds: once (flat), per unit (per unit over) or per pulse; 0 for a repeat multiplier.", true)
+					f.def = 0
+					return f
+				}(),
 				dec("per", "Per", "Per unit over: the unit (60 = per minute, 1 = per waypoint).", false),
 				enumOf(catalog.RuleRounds(), "Per unit over: does a started unit count?"),
 				dec("multiplier", "Multiplier", "Repeat multiplier: the factor on the base rule's penalty.", false),
@@ -208,7 +212,11 @@ func collections() []collection {
 				idField(),
 				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "segment_starts", deselect: "delete"}),
 				m2o("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{oneField: "starts", deselect: "delete"}),
-				position("start_position", "Start position", "1, 2, …: once per segment."),
+				func() field {
+					f := position("start_position", "Start position", "1, 2, …: once per segment.")
+					f.required = true
+					return f
+				}(),
 				func() field {
 					f := timestamp("target_at", "When the entry is due at the segment's start.")
 					f.label = "Target time"
