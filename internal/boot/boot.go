@@ -209,6 +209,9 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	if err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
 		return nil, err
 	}
+	if err := b.processorRole(ctx, conn.Conn()); err != nil {
+		return nil, err
+	}
 	if b.cfg.ApplyMode == ApplyAuto {
 		t = time.Now()
 		if _, err := conn.Exec(ctx, stateDDL); err != nil {
@@ -271,6 +274,11 @@ func (b *Booter) unchanged(ctx context.Context, pool *pgxpool.Pool, prov *migrat
 		return false, "committed snapshot changed", recorded, nil
 	case recorded.Fingerprint != live:
 		return false, "live schema changed since the last boot", recorded, nil
+	}
+	if ready, err := b.processorRoleReady(ctx, pool); err != nil {
+		return false, "", State{}, err
+	} else if !ready {
+		return false, "the processor's role " + b.cfg.ProcessorUser + " is not provisioned", recorded, nil
 	}
 	return true, "", recorded, nil
 }

@@ -56,6 +56,12 @@ type Config struct {
 	// DBInitFileTimeout and DBInitLockTimeout bound each db-init file and
 	// each of its lock waits (0: no limit).
 	DBInitFileTimeout, DBInitLockTimeout time.Duration
+
+	// ProcessorUser and ProcessorPassword are the processor's database
+	// role: every full boot creates or updates it with exactly its
+	// privileges (db-init/post/004_processor_role.sql). Empty user: none.
+	// Empty password: the role must exist already (a DBA made it).
+	ProcessorUser, ProcessorPassword string
 }
 
 // Allowance is the set of destructive changes the operator named.
@@ -132,6 +138,8 @@ const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
 //	TRM_SNAPSHOT_EXCLUDE     more db-init-owned table patterns, comma-separated
 //	TRM_NODE, TRM_DIRECTUS_CLI, TRM_DIRECTUS_DIR
 //	                         the Directus CLI (default node, the image's run.js, /directus)
+//	TRM_PROCESSOR_DB_USER, TRM_PROCESSOR_DB_PASSWORD (and *_FILE)
+//	                         the processor's database role, made or updated at every full boot
 func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 	get := func(name, def string) (string, error) {
 		v, ok, err := env.Get(name)
@@ -254,6 +262,15 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 		return nil, err
 	}
 	c.CLI = &directusctl.CLI{Node: node, Script: script, Dir: dir, Env: environ}
+	if c.ProcessorUser, err = get("TRM_PROCESSOR_DB_USER", ""); err != nil {
+		return nil, err
+	}
+	if c.ProcessorPassword, err = get("TRM_PROCESSOR_DB_PASSWORD", ""); err != nil {
+		return nil, err
+	}
+	if err := checkProcessorRole(c.ProcessorUser, c.ProcessorPassword); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
