@@ -285,6 +285,35 @@ BEGIN
 END
 $$;
 
+-- A crossing recorded twice is absorbed: the insert is skipped, whoever
+-- sends it. The processor's replays (INSERT … ON CONFLICT DO NOTHING) and
+-- a client of the REST API that retries a POST both succeed and add
+-- nothing (Directus answers 204, no item: measured with 11.17.4). Two
+-- identical inserts racing in two transactions both pass this check; the
+-- UNIQUE constraint entry_crossings_recorded_once then refuses the later
+-- one (ON CONFLICT DO NOTHING absorbs that too).
+CREATE OR REPLACE FUNCTION trm_entry_crossings_absorb_duplicates() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM entry_crossings x
+              WHERE x.entry_id = NEW.entry_id AND x.kind = NEW.kind AND x.ts = NEW.ts
+                AND CASE WHEN NEW.geofence_id IS NOT NULL THEN x.geofence_id = NEW.geofence_id AND x.waypoint_id IS NULL
+                         ELSE x.geofence_id IS NULL AND x.waypoint_id = NEW.waypoint_id END) THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'entry_crossings_absorb_duplicates' AND tgrelid = 'entry_crossings'::regclass) THEN
+    CREATE TRIGGER entry_crossings_absorb_duplicates BEFORE INSERT ON entry_crossings
+      FOR EACH ROW EXECUTE FUNCTION trm_entry_crossings_absorb_duplicates();
+  END IF;
+END
+$$;
+
 -- Each rule: order, name, table, definition (a constraint, or "trigger"
 -- and the rest of a CREATE CONSTRAINT TRIGGER), and the message users
 -- read.
@@ -382,7 +411,7 @@ BEGIN
           'A crossing is of a geofence or of a waypoint: give exactly one of them.'),
       (26, 'entry_crossings_recorded_once', 'entry_crossings',
           'UNIQUE NULLS NOT DISTINCT (entry_id, geofence_id, waypoint_id, kind, ts)',
-          'This crossing is recorded already: the same entry, geofence or waypoint, kind and time. Nothing is added (the processor''s replays insert nothing new).'),
+          'This crossing is recorded already: the same entry, geofence or waypoint, kind and time, written at the same moment by another request. Nothing is added.'),
       (27, 'entry_crossings_position_pair', 'entry_crossings',
           'CHECK ((position_device_id IS NULL) = (position_ts IS NULL))',
           'The position a crossing came from is named by its device and its time, both or neither.'),
@@ -630,6 +659,12 @@ BEGIN
     FROM pg_policy WHERE polrelid IN ('entry_penalties'::regclass, 'stage_results'::regclass);
   IF policies IS DISTINCT FROM 'entry_penalties_delete_computed,entry_penalties_insert_computed,entry_penalties_read,stage_results_delete_provisional,stage_results_insert_provisional,stage_results_read,stage_results_update_provisional' THEN
     RAISE EXCEPTION '003_phase3_timing: the policies on entry_penalties and stage_results are %, not the ones this file makes', policies;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
+                  WHERE tg.tgname = 'entry_crossings_absorb_duplicates' AND tg.tgrelid = 'entry_crossings'::regclass
+                    AND p.proname = 'trm_entry_crossings_absorb_duplicates' AND tg.tgenabled = 'O'
+                    AND tg.tgtype = 7) THEN
+    RAISE EXCEPTION '003_phase3_timing: the trigger entry_crossings_absorb_duplicates (BEFORE INSERT FOR EACH ROW) is missing';
   END IF;
   IF to_regprocedure('trm_may_reopen_stage_results(uuid, uuid)') IS NULL THEN
     RAISE EXCEPTION '003_phase3_timing: the Phase 4 hook trm_may_reopen_stage_results(uuid, uuid) is missing';
