@@ -350,8 +350,8 @@ BEGIN
                   AND (belongs_to_type IN ('event', 'category') OR belongs_to_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))$c$,
           'What a rule belongs to: nothing for the whole event; a category (moto, quad, car, ssv, truck, foot); or the id of a class, stage, segment or speed zone.'),
       (7, 'penalty_formulas_qualifier_of_type', 'penalty_formulas',
-          $c$CHECK ((type = 'missed_waypoint' AND qualifier IN ('WPV', 'WPM', 'WPE', 'WPS', 'WPC', 'WPN', 'WPP'))
-                  OR (type = 'missed_control' AND qualifier IN ('TC', 'CP', 'DSS', 'ASS'))
+          $c$CHECK ((type = 'missed_waypoint' AND coalesce(qualifier, '') IN ('WPV', 'WPM', 'WPE', 'WPS', 'WPC', 'WPN', 'WPP'))
+                  OR (type = 'missed_control' AND coalesce(qualifier, '') IN ('TC', 'CP', 'DSS', 'ASS'))
                   OR (type NOT IN ('missed_waypoint', 'missed_control') AND qualifier IS NULL))$c$,
           'A missed waypoint rule names a waypoint type (WPV, WPM, WPE, WPS, WPC, WPN, WPP), a missed control rule a control (TC, CP, DSS, ASS); other types take no qualifier.'),
       (8, 'penalty_formulas_type_allowed', 'penalty_formulas',
@@ -439,8 +439,8 @@ BEGIN
           $c$CHECK (json_typeof(formula_snapshot) = 'object' AND json_typeof(inputs) = 'object')$c$,
           'The formula as used and the inputs are JSON objects.'),
       (35, 'entry_penalties_qualifier_of_type', 'entry_penalties',
-          $c$CHECK ((type = 'missed_waypoint' AND qualifier IN ('WPV', 'WPM', 'WPE', 'WPS', 'WPC', 'WPN', 'WPP'))
-                  OR (type = 'missed_control' AND qualifier IN ('TC', 'CP', 'DSS', 'ASS'))
+          $c$CHECK ((type = 'missed_waypoint' AND coalesce(qualifier, '') IN ('WPV', 'WPM', 'WPE', 'WPS', 'WPC', 'WPN', 'WPP'))
+                  OR (type = 'missed_control' AND coalesce(qualifier, '') IN ('TC', 'CP', 'DSS', 'ASS'))
                   OR (type NOT IN ('missed_waypoint', 'missed_control') AND qualifier IS NULL))$c$,
           'A missed waypoint penalty names a waypoint type (WPV, WPM, WPE, WPS, WPC, WPN, WPP), a missed control penalty a control (TC, CP, DSS, ASS); other types take no qualifier.'),
       (36, 'entry_penalties_type_allowed', 'entry_penalties',

@@ -106,10 +106,6 @@ export default {
 					new services.ItemsService(collection, { knex: trx, schema: req.schema, accountability: req.accountability });
 				let eventUpdated = false;
 				await database.transaction(async (trx) => {
-					if (plan.rulebook) {
-						await service('events', trx).updateOne(plan.event, plan.rulebook, opts);
-						eventUpdated = true;
-					}
 					const formulas = service('penalty_formulas', trx);
 					for (const [i, f] of plan.formulas.entries()) {
 						try {
@@ -118,6 +114,10 @@ export default {
 							if (err?.name === 'DirectusError' && isObject(err.extensions)) err.extensions.formula = i;
 							throw err;
 						}
+					}
+					if (plan.rulebook) {
+						await service('events', trx).updateOne(plan.event, plan.rulebook, opts);
+						eventUpdated = true;
 					}
 				});
 				for (const params of deferred) emitter.emitAction(params.event, params.meta, params.context);
