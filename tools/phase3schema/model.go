@@ -18,13 +18,16 @@ const (
 	crossingTemplate = "{{ts}} — {{kind}}"
 	penaltyTemplate  = "{{type}} — {{seconds}} s — {{status}}"
 	resultTemplate   = "{{position_overall}}. #{{entry_id.race_number}} — {{total_seconds}} s — {{status}}"
-	entryTemplate    = "#{{race_number}}"
-	segmentTemplate  = "{{stage_id.code}}/{{code}} — {{type}}"
-	stageTemplate    = "{{code}} — {{name}}"
-	userTemplate     = "{{first_name}} {{last_name}}"
-	eventTemplate    = "{{name}}"
-	geofenceTemplate = "{{name}} — {{kind}}"
-	waypointTemplate = "{{sort_order}}. {{name}} — {{type}}"
+	// On an entry's page: each penalty as the processor explained it; each
+	// result by its stage. On a stage's page: the ranking.
+	entryPenaltyTemplate = "{{status}} {{segment_id.code}} — {{seconds}} s — {{explanation}}"
+	entryResultTemplate  = "{{status}} {{stage_id.code}} — {{position_overall}}. — total {{total_seconds}} s (elapsed {{elapsed_seconds}} s + penalties {{penalty_seconds}} s)"
+	rankingTemplate      = "{{position_overall}}. #{{entry_id.race_number}} {{entry_id.class_id.code}} (class {{position_class}}.) — total {{total_seconds}} s = {{elapsed_seconds}} s + {{penalty_seconds}} s — {{status}}"
+	entryTemplate        = "#{{race_number}}"
+	segmentTemplate      = "{{stage_id.code}}/{{code}}"
+	stageTemplate        = "{{code}} — {{name}}"
+	userTemplate         = "{{first_name}} {{last_name}}"
+	eventTemplate        = "{{name}}"
 )
 
 // keyPattern is lib/rules's rule key: lower-case letters and digits, with
@@ -90,14 +93,11 @@ func addedFields() []struct {
 				[]string{"segment_id", "start_position", "target_at", "manual_override"}, "target_at"),
 			o2mTable("crossings", crossingTemplate, "What the processor recorded: geofences entered and left, waypoints validated.",
 				[]string{"ts", "kind", "geofence_id", "waypoint_id"}, "ts"),
-			o2mTable("penalties", penaltyTemplate, "Open one to confirm, override (with a reason) or cancel it.",
-				[]string{"segment_id", "type", "qualifier", "seconds", "status", "override_seconds", "explanation"}, "occurred_at"),
-			o2mTable("results", resultTemplate, "This entry's result in each stage.",
-				[]string{"stage_id", "elapsed_seconds", "penalty_seconds", "total_seconds", "position_overall", "position_class", "status"}, "stage_id"),
+			o2mList("penalties", entryPenaltyTemplate, "How each penalty was computed, and its status. Open one to confirm, override (with a reason) or cancel it.", "occurred_at"),
+			o2mList("results", entryResultTemplate, "This entry's result in each stage.", "stage_id"),
 		}},
 		{"stages", 14, []field{
-			o2mTable("results", resultTemplate, "The stage ranking: overall position, then the class position; official once published.",
-				[]string{"position_overall", "entry_id", "position_class", "elapsed_seconds", "penalty_seconds", "total_seconds", "status"}, "position_overall"),
+			o2mList("results", rankingTemplate, "The stage ranking, by overall position; official once published.", "position_overall"),
 		}},
 		{"segments", 15, []field{
 			o2mTable("starts", startTemplate, "The start list of this segment.",
@@ -138,11 +138,18 @@ func user(name, label, note string) field {
 	return readonly(m2o(name, "directus_users", userTemplate, label, note, false, relation{}))
 }
 
-func when(name, label, note string) field {
+// moment is a timestamp of timing, shown to the second on a 24-hour
+// clock ("Jun 7, 08:02:04"): the admin UI's default display drops the
+// seconds that timing is about.
+func moment(name, label, note string) field {
 	f := timestamp(name, note)
 	f.label = label
-	return readonly(f)
+	f.options = map[string]any{"includeSeconds": true, "use24": true}
+	f.dispOpts = map[string]any{"format": "MMM d, HH:mm:ss"}
+	return f
 }
+
+func when(name, label, note string) field { return readonly(moment(name, label, note)) }
 
 // collections returns the Phase 3 collections in creation order: every
 // collection after those its fields reference.
@@ -217,11 +224,7 @@ func collections() []collection {
 					f.required = true
 					return f
 				}(),
-				func() field {
-					f := timestamp("target_at", "When the entry is due at the segment's start.")
-					f.label = "Target time"
-					return f
-				}(),
+				moment("target_at", "Target time", "When the entry is due at the segment's start."),
 				boolean("manual_override", "The start was set by hand rather than by the stage's start order: say why."),
 				text("override_reason", "Override reason", "Why the start was set by hand (required with a manual override)."),
 				user("override_by", "Overridden by", "Who set it by hand (filled in from the session)."),
@@ -233,11 +236,11 @@ func collections() []collection {
 			fields: []field{
 				idField(),
 				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "crossings", deselect: "delete"}),
-				m2o("geofence_id", "geofences", geofenceTemplate, "Geofence", "The geofence crossed; empty for a waypoint.", false, relation{}),
-				m2o("waypoint_id", "waypoints", waypointTemplate, "Waypoint", "The waypoint validated; empty for a geofence.", false, relation{}),
+				m2o("geofence_id", "geofences", "{{name}}", "Geofence", "The geofence crossed; empty for a waypoint.", false, relation{}),
+				m2o("waypoint_id", "waypoints", "{{name}}", "Waypoint", "The waypoint validated; empty for a geofence.", false, relation{}),
 				func() field {
-					f := timestamp("ts", "When it happened.")
-					f.required, f.label = true, "Time"
+					f := moment("ts", "Time", "When it happened.")
+					f.required = true
 					return f
 				}(),
 				enumOf(catalog.CrossingKinds(), ""),
@@ -255,11 +258,7 @@ func collections() []collection {
 				enumOf(catalog.PenaltyTypes(), ""),
 				enumOf(catalog.PenaltyQualifiers(), ""),
 				ref("offence_key", "Offence", "Which offence this is, as the processor names it (e.g. the zone and the time): one penalty per offence.", true),
-				func() field {
-					f := timestamp("occurred_at", "When the offence happened.")
-					f.label = "Occurred at"
-					return f
-				}(),
+				moment("occurred_at", "Occurred at", "When the offence happened."),
 				m2o("formula_id", "penalty_formulas", formulaTemplate, "Formula", "The formula row (bracket) that priced it.", true, relation{oneField: "penalties"}),
 				m2o("repeat_formula_id", "penalty_formulas", formulaTemplate, "Repeat formula", "The repeat rule's row that multiplied it, if any.", false, relation{}),
 				jsonField("formula_snapshot", "Formula as used", "The formula's values when the penalty was priced: the penalty explains itself even after a new version."),

@@ -37,7 +37,7 @@ func TestModel(t *testing.T) {
 			t.Errorf("%s: the first field must be the uuid primary key id", c.name)
 		}
 		for _, f := range c.fields {
-			if f.width != "half" && f.width != "full" {
+			if f.width != "half" && f.width != "full" && f.width != "fill" {
 				t.Errorf("%s.%s: width %q", c.name, f.name, f.width)
 			}
 			if f.relation != nil {

@@ -177,6 +177,9 @@ func o2m(name, template, note string) field {
 // sort field, so dragging writes nothing).
 func o2mTable(name, template, note string, columns []string, sort string) field {
 	f := o2m(name, template, note)
+	// The whole width of the page, beyond the form's: a timing list has
+	// many columns, or long lines.
+	f.width = "fill"
 	f.options["layout"] = "table"
 	f.options["fields"] = columns
 	f.options["enableCreate"] = false
@@ -187,6 +190,16 @@ func o2mTable(name, template, note string, columns []string, sort string) field 
 	} else {
 		f.options["sort"], f.options["sortDirection"] = sort, "+"
 	}
+	return f
+}
+
+// o2mList is an o2m alias shown as a list of display templates, sorted by
+// sort: for rows whose meaning is a sentence (a penalty's explanation, a
+// place in a ranking) that a table's fixed columns would cut.
+func o2mList(name, template, note, sort string) field {
+	f := o2mTable(name, template, note, nil, sort)
+	f.options["layout"] = "list"
+	delete(f.options, "fields")
 	return f
 }
 
