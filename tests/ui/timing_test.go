@@ -106,12 +106,12 @@ func TestAdminAppShowsAnEntrysTimingAndTheStageRanking(t *testing.T) {
 	speeding := create(t, inst, "entry_penalties", map[string]any{"entry_id": e301, "segment_id": l1, "type": "speeding",
 		"offence_key": "speeding:DZ1–FZ1:2026-06-07T07:41:10Z", "occurred_at": "2026-06-07T07:41:10Z", "formula_id": formula("speeding", 20),
 		"formula_snapshot": map[string]any{"rule_key": "speeding", "version": 1, "offence_min": 20, "offence_max": 40, "operator": "per_pulse", "penalty": 120},
-		"inputs": map[string]any{"value": 28, "pulses": 3, "repeat": 1}, "seconds": 360,
+		"inputs":           map[string]any{"value": 28, "pulses": 3, "repeat": 1}, "seconds": 360,
 		"explanation": "speeding: 28 km/h over, bracket 2 (above 20 up to 40): 2m per pulse × 3 = 6m"})
 	create(t, inst, "entry_penalties", map[string]any{"entry_id": e301, "segment_id": ss1, "type": "missed_waypoint", "qualifier": "WPM",
 		"offence_key": "missed_waypoint:WP2", "occurred_at": "2026-06-07T08:35:00Z", "formula_id": formula("missed-wpm", 0),
 		"formula_snapshot": map[string]any{"rule_key": "missed-wpm", "version": 1, "operator": "per_unit_over", "penalty": 900, "per": 1},
-		"inputs": map[string]any{"value": 1}, "seconds": 900,
+		"inputs":           map[string]any{"value": 1}, "seconds": 900,
 		"explanation": "missed_waypoint WPM: 1 missed, 15m per 1 × 1 = 15m"})
 	for _, r := range []struct {
 		entry                      string

@@ -27,8 +27,7 @@ type collection struct {
 }
 
 // field is one field. kind is the Directus type: string, text, integer,
-// decimal, boolean, json, uuid, timestamp, geometry.Point,
-// geometry.LineString, geometry.Polygon or alias.
+// decimal, boolean, json, uuid, timestamp or alias.
 type field struct {
 	name     string
 	kind     string
@@ -134,16 +133,6 @@ func boolean(name, note string) field {
 func timestamp(name, note string) field {
 	return field{name: name, kind: "timestamp", iface: "datetime",
 		display: "datetime", dispOpts: map[string]any{"format": "long"}, width: "half", note: note, label: words(name)}
-}
-
-// albania is where the map interface opens: the country of the first
-// event (a field's option, changed in the admin UI per event if need be).
-var albania = map[string]any{"center": map[string]any{"lng": 20.0, "lat": 41.15}, "zoom": 7, "bearing": 0, "pitch": 0}
-
-// geometry is a PostGIS geometry of SRID 4326 edited on Directus's map.
-func geometry(name, kind, note string, required bool) field {
-	return field{name: name, kind: "geometry." + kind, required: required, iface: "map",
-		options: map[string]any{"geometryType": kind, "defaultView": albania}, width: "full", note: note, label: words(name)}
 }
 
 // m2o is a many-to-one field: a uuid column referencing related, edited
