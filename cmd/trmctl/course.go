@@ -56,12 +56,9 @@ them (its documentation says how each element maps).
 ` + directusAuthHelp,
 	}
 	f := cmd.PersistentFlags()
-	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
-	f.String("token", "", "static or access `token` (TRM_DIRECTUS_TOKEN)")
-	f.String("email", "", "log in as this user (TRM_DIRECTUS_EMAIL); needs --password")
-	f.String("password", "", "the user's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
-	f.String("event", "", "the event: its `slug`, or ORGANISATION/SLUG (TRM_EVENT)")
-	f.Duration("timeout", 10*time.Minute, "give up after this long")
+	directusFlags(f)
+	settingFlag(f, "TRM_EVENT")
+	settingFlag(f, "TRM_TIMEOUT", "10m")
 	cmd.AddCommand(newCourseImportCmd(a), newCourseExportCmd(a))
 	return cmd
 }
@@ -145,7 +142,7 @@ type courseSession struct {
 }
 
 func (a *app) courseConnect(ctx context.Context) (*courseSession, error) {
-	ref := strings.TrimSpace(a.cfg.GetString("event"))
+	ref := a.set.Event
 	if ref == "" {
 		return nil, usageErrorf("--event is required: the event's slug, or ORGANISATION/SLUG")
 	}

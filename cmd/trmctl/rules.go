@@ -52,12 +52,9 @@ Rally Albania 2026's placeholder.
 ` + directusAuthHelp,
 	}
 	f := cmd.PersistentFlags()
-	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
-	f.String("token", "", "static or access `token` (TRM_DIRECTUS_TOKEN)")
-	f.String("email", "", "log in as this user (TRM_DIRECTUS_EMAIL); needs --password")
-	f.String("password", "", "the user's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
-	f.String("event", "", "the event: its `slug`, or ORGANISATION/SLUG (TRM_EVENT); import defaults to the file's")
-	f.Duration("timeout", 5*time.Minute, "give up after this long")
+	directusFlags(f)
+	settingFlag(f, "TRM_EVENT")
+	settingFlag(f, "TRM_TIMEOUT", "5m")
 	cmd.AddCommand(newRulesImportCmd(a), newRulesExportCmd(a), newRulesCheckCmd(a))
 	return cmd
 }
@@ -226,7 +223,7 @@ type rulesImportReport struct {
 // rulesConnect resolves --event (defaulting to the file's event) and
 // connects.
 func (a *app) rulesConnect(ctx context.Context, fileEvent string) (*directusctl.Client, *courseEvent, error) {
-	ref := strings.TrimSpace(a.cfg.GetString("event"))
+	ref := a.set.Event
 	if ref == "" && fileEvent == "" {
 		return nil, nil, usageErrorf("--event is required: the event's slug, or ORGANISATION/SLUG")
 	}

@@ -7,8 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -20,34 +18,8 @@ import (
 // by calling trm_processor_role_sync with its name and the SCRAM-SHA-256
 // verifier of its password. The fast path only checks that it exists and
 // holds its privileges: a new password takes effect at the next full
-// boot (docs/data-model-phase3.md says how to force one).
-
-var processorUserPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
-
-// checkProcessorRole validates TRM_PROCESSOR_DB_USER and
-// TRM_PROCESSOR_DB_PASSWORD. The password is printable ASCII so that its
-// verifier is computed here exactly as PostgreSQL computes it (SASLprep
-// leaves such a password unchanged); the message never shows it.
-func checkProcessorRole(user, password string) error {
-	if user == "" {
-		if password != "" {
-			return &ConfigError{Setting: "TRM_PROCESSOR_DB_USER", Reason: "TRM_PROCESSOR_DB_PASSWORD is set but not the role's name: set TRM_PROCESSOR_DB_USER too (e.g. trm_processor), or unset the password"}
-		}
-		return nil
-	}
-	if !processorUserPattern.MatchString(user) {
-		return &ConfigError{Setting: "TRM_PROCESSOR_DB_USER", Reason: fmt.Sprintf("%q is not a role name this boot creates: lower-case letters, digits and _, not starting with a digit, at most 63 bytes (e.g. trm_processor)", user)}
-	}
-	if len(user) >= 3 && user[:3] == "pg_" {
-		return &ConfigError{Setting: "TRM_PROCESSOR_DB_USER", Reason: fmt.Sprintf("%q: names starting with pg_ are PostgreSQL's own", user)}
-	}
-	for i := 0; i < len(password); i++ {
-		if c := password[i]; c < 0x21 || c > 0x7e {
-			return &ConfigError{Setting: "TRM_PROCESSOR_DB_PASSWORD", Reason: fmt.Sprintf("character %d is not printable ASCII (no spaces): use a generated password such as the output of `openssl rand -base64 24`", i+1)}
-		}
-	}
-	return nil
-}
+// boot (docs/data-model-phase3.md says how to force one). The settings
+// (internal/settings) checked the name and the password.
 
 // processorRole creates or updates the processor's role. It runs under
 // the boot lock, after the post-schema db-init.
@@ -98,7 +70,8 @@ const scramIterations = 4096
 // scramVerifier is the SCRAM-SHA-256 verifier PostgreSQL stores for
 // password (RFC 5802, RFC 7677; PostgreSQL's scram_build_secret):
 // SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>. The password
-// is printable ASCII (checkProcessorRole), which SASLprep leaves as it is.
+// is printable ASCII (the settings check it), which SASLprep leaves as it
+// is.
 func scramVerifier(password string, salt []byte, iterations int) (string, error) {
 	salted, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
 	if err != nil {
