@@ -2,6 +2,7 @@ package main
 
 import (
 	"git.dev.trmtracking.org/trm/directus/internal/catalog"
+	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // The Phase 3 data model, as docs/data-model-phase3.md decides it. Its
@@ -42,7 +43,7 @@ const refLength = 200
 func choicesOf(e catalog.Enum) []choice {
 	out := make([]choice, len(e.Choices))
 	for i, c := range e.Choices {
-		out[i] = choice{value: c.Value, text: c.Label, color: c.Color}
+		out[i] = choice{Value: c.Value, Text: c.Label, Color: c.Color}
 	}
 	return out
 }
@@ -51,17 +52,17 @@ func choicesOf(e catalog.Enum) []choice {
 // default, or optional.
 func enumOf(e catalog.Enum, note string) field {
 	if e.Optional {
-		return optionalEnum(e.Field, note, choicesOf(e))
+		return schemaapi.OptionalEnum(e.Field, note, choicesOf(e))
 	}
 	var def any
 	if e.Default != "" {
 		def = e.Default
 	}
-	return enum(e.Field, note, def, choicesOf(e))
+	return schemaapi.Enum(e.Field, note, def, choicesOf(e))
 }
 
 // timing is the navigation folder of Phase 3, after Phase 2's course.
-var timing = folder{"timing", "Timing", "timer", "Rules, start lists, crossings, penalties and stage results: what timing reads and writes.", 4}
+var timing = folder{Name: "timing", Label: "Timing", Icon: "timer", Note: "Rules, start lists, crossings, penalties and stage results: what timing reads and writes.", Sort: 4}
 
 // phase2Collections must exist before this tool runs.
 var phase2Collections = []string{"events", "entries", "classes", "stages", "segments", "geofences", "waypoints", "speed_limit_zones"}
@@ -71,18 +72,18 @@ var phase2Collections = []string{"events", "entries", "classes", "stages", "segm
 // entry's timing one screen. sort continues after each collection's last
 // field.
 func addedFields() []struct {
-	collection string
-	sort       int
-	fields     []field
+	Collection string
+	Sort       int
+	Fields     []field
 } {
-	placeholder := boolean("rules_placeholder", "The rulebook of this event is a placeholder: the supplementary regulations have not replaced it yet (trmctl rules import sets it from the file).")
-	placeholder.label = "Rules are a placeholder"
-	note := field{name: "rules_note", kind: "text", iface: "input-multiline", width: "full", label: "Rules note",
-		note: "The rulebook's note (where its numbers come from); trmctl rules import writes it from the file."}
+	placeholder := schemaapi.Boolean("rules_placeholder", "The rulebook of this event is a placeholder: the supplementary regulations have not replaced it yet (trmctl rules import sets it from the file).")
+	placeholder.Label = "Rules are a placeholder"
+	note := field{Name: "rules_note", Kind: "text", Iface: "input-multiline", Width: "full", Label: "Rules note",
+		Note: "The rulebook's note (where its numbers come from); trmctl rules import writes it from the file."}
 	return []struct {
-		collection string
-		sort       int
-		fields     []field
+		Collection string
+		Sort       int
+		Fields     []field
 	}{
 		{"events", 12, []field{placeholder, note,
 			o2mTable("penalty_formulas", formulaTemplate, "Every version of every rule of this event (trmctl rules import|export).",
@@ -109,43 +110,43 @@ func addedFields() []struct {
 // readonly marks a field people read but never type: Directus or the
 // trm-timing hook fills it.
 func readonly(f field) field {
-	f.readonly = true
+	f.Readonly = true
 	return f
 }
 
 func seconds(name, label, note string, required bool) field {
-	f := integer(name, note, required)
-	f.label = label
+	f := schemaapi.Integer(name, note, required)
+	f.Label = label
 	return f
 }
 
 func dec(name, label, note string, required bool) field {
-	f := decimal(name, label, note, "", 16, 6)
-	f.required = required
+	f := schemaapi.Decimal(name, label, note, "", 16, 6)
+	f.Required = required
 	return f
 }
 
 func text(name, label, note string) field {
-	return field{name: name, kind: "text", iface: "input-multiline", width: "full", note: note, label: label}
+	return field{Name: name, Kind: "text", Iface: "input-multiline", Width: "full", Note: note, Label: label}
 }
 
 func jsonField(name, label, note string) field {
-	return field{name: name, kind: "json", iface: "input-code", options: map[string]any{"language": "JSON"},
-		width: "full", label: label, special: []string{"cast-json"}, required: true, note: note}
+	return field{Name: name, Kind: "json", Iface: "input-code", Options: map[string]any{"language": "JSON"},
+		Width: "full", Label: label, Special: []string{"cast-json"}, Required: true, Note: note}
 }
 
 func user(name, label, note string) field {
-	return readonly(m2o(name, "directus_users", userTemplate, label, note, false, relation{}))
+	return readonly(schemaapi.M2O(name, "directus_users", userTemplate, label, note, false, relation{}))
 }
 
 // moment is a timestamp of timing, shown to the second on a 24-hour
 // clock ("Jun 7, 08:02:04"): the admin UI's default display drops the
 // seconds that timing is about.
 func moment(name, label, note string) field {
-	f := timestamp(name, note)
-	f.label = label
-	f.options = map[string]any{"includeSeconds": true, "use24": true}
-	f.dispOpts = map[string]any{"format": "MMM d, HH:mm:ss"}
+	f := schemaapi.Timestamp(name, note)
+	f.Label = label
+	f.Options = map[string]any{"includeSeconds": true, "use24": true}
+	f.DispOpts = map[string]any{"format": "MMM d, HH:mm:ss"}
 	return f
 }
 
@@ -155,29 +156,29 @@ func when(name, label, note string) field { return readonly(moment(name, label, 
 // collection after those its fields reference.
 func collections() []collection {
 	ref := func(name, label, note string, required bool) field {
-		f := str(name, note, required, "half")
-		f.label, f.maxLen = label, refLength
+		f := schemaapi.Str(name, note, required, "half")
+		f.Label, f.MaxLen = label, refLength
 		return f
 	}
 	ruleKey := ref("rule_key", "Rule key", "Stable across versions, e.g. speeding or missed-wpm.", true)
-	ruleKey.validate = regex("rule_key", keyPattern)
-	ruleKey.validMsg = "Lower-case letters and digits, with single - _ . between them, e.g. speeding-moto."
-	ruleKey.options = map[string]any{"trim": true, "font": "monospace"}
-	version := integer("version", "1 for the first; a change is a new version (never an edit of a formula that priced penalties).", true)
-	supersedes := integer("supersedes", "The version this one replaces: version − 1 (0 for the first).", true)
-	supersedes.def = 0
+	ruleKey.Validate = schemaapi.Regex("rule_key", keyPattern)
+	ruleKey.ValidMsg = "Lower-case letters and digits, with single - _ . between them, e.g. speeding-moto."
+	ruleKey.Options = map[string]any{"trim": true, "font": "monospace"}
+	version := schemaapi.Integer("version", "1 for the first; a change is a new version (never an edit of a formula that priced penalties).", true)
+	supersedes := schemaapi.Integer("supersedes", "The version this one replaces: version − 1 (0 for the first).", true)
+	supersedes.Def = 0
 	position := func(name, label, note string) field {
-		f := integer(name, note, false)
-		f.label = label
+		f := schemaapi.Integer(name, note, false)
+		f.Label = label
 		return f
 	}
 	return []collection{
 		{
-			name: "penalty_formulas", icon: "gavel", displayTemplate: formulaTemplate, group: "timing", sort: 1, label: "Penalty formulas",
-			note: "The event's rules as data: one row per bracket of each version of each rule. Import and export them with trmctl rules; a change is a new version.",
-			fields: []field{
-				idField(),
-				m2o("event_id", "events", eventTemplate, "Event", "", true, relation{oneField: "penalty_formulas", deselect: "delete"}),
+			Name: "penalty_formulas", Icon: "gavel", DisplayTemplate: formulaTemplate, Group: "timing", Sort: 1, Label: "Penalty formulas",
+			Note: "The event's rules as data: one row per bracket of each version of each rule. Import and export them with trmctl rules; a change is a new version.",
+			Fields: []field{
+				schemaapi.IDField(),
+				schemaapi.M2O("event_id", "events", eventTemplate, "Event", "", true, relation{OneField: "penalty_formulas", Deselect: "delete"}),
 				ruleKey,
 				version,
 				supersedes,
@@ -187,7 +188,7 @@ func collections() []collection {
 				ref("belongs_to_id", "Belongs to", "The class, stage, segment or speed zone (its id), or the category (moto, quad, car, ssv, truck, foot); empty for the whole event.", false),
 				ref("base", "Base rule", "A repeat rule's base: the key of the rule whose penalty it multiplies.", false),
 				enumOf(catalog.RuleRepeatScopes(), "A repeat rule counts earlier offences in the event or in the stage."),
-				boolean("contiguous", "The brackets leave no gap from the first up, the last open-ended."),
+				schemaapi.Boolean("contiguous", "The brackets leave no gap from the first up, the last open-ended."),
 				dec("pulse_seconds", "Pulse every (s)", "Per pulse: a pulse every this many seconds…", false),
 				dec("pulse_metres", "Pulse every (m)", "…or this many metres, whichever first.", false),
 				dec("offence_min", "Above", "The bracket holds offences above this…", true),
@@ -195,52 +196,52 @@ func collections() []collection {
 				enumOf(catalog.RuleOperators(), "How the bracket turns the offence into seconds (docs/rules-model.md)."),
 				func() field {
 					f := seconds("penalty", "Penalty (s)", "Seconds: once (flat), per unit (per unit over) or per pulse; 0 for a repeat multiplier.", true)
-					f.def = 0
+					f.Def = 0
 					return f
 				}(),
 				dec("per", "Per", "Per unit over: the unit (60 = per minute, 1 = per waypoint).", false),
 				enumOf(catalog.RuleRounds(), "Per unit over: does a started unit count?"),
 				dec("multiplier", "Multiplier", "Repeat multiplier: the factor on the base rule's penalty.", false),
 				enumOf(catalog.RuleOutcomes(), "Besides the seconds: the stage is not finished, or the entry is out of the event."),
-				boolean("retroactive", "This version re-prices offences priced with the version it supersedes."),
+				schemaapi.Boolean("retroactive", "This version re-prices offences priced with the version it supersedes."),
 				func() field {
-					f := boolean("enabled", "A disabled rule prices nothing; a retired rule is a disabled version.")
-					f.def = true
+					f := schemaapi.Boolean("enabled", "A disabled rule prices nothing; a retired rule is a disabled version.")
+					f.Def = true
 					return f
 				}(),
 				text("note", "Note", "Where the numbers come from, e.g. the article of the regulations."),
-				o2m("penalties", penaltyTemplate, "Penalties priced with this formula: while there are any, its numbers cannot change."),
+				schemaapi.O2M("penalties", penaltyTemplate, "Penalties priced with this formula: while there are any, its numbers cannot change."),
 			},
 		},
 		{
-			name: "entry_segment_starts", icon: "sports_score", displayTemplate: startTemplate, group: "timing", sort: 2, label: "Segment starts",
-			note: "Each entry's start position and target time per segment, made when a stage opens; timekeepers adjust target times.",
-			fields: []field{
-				idField(),
-				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "segment_starts", deselect: "delete"}),
-				m2o("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{oneField: "starts", deselect: "delete"}),
+			Name: "entry_segment_starts", Icon: "sports_score", DisplayTemplate: startTemplate, Group: "timing", Sort: 2, Label: "Segment starts",
+			Note: "Each entry's start position and target time per segment, made when a stage opens; timekeepers adjust target times.",
+			Fields: []field{
+				schemaapi.IDField(),
+				schemaapi.M2O("entry_id", "entries", entryTemplate, "Entry", "", true, relation{OneField: "segment_starts", Deselect: "delete"}),
+				schemaapi.M2O("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{OneField: "starts", Deselect: "delete"}),
 				func() field {
 					f := position("start_position", "Start position", "1, 2, …: once per segment.")
-					f.required = true
+					f.Required = true
 					return f
 				}(),
 				moment("target_at", "Target time", "When the entry is due at the segment's start."),
-				boolean("manual_override", "The start was set by hand rather than by the stage's start order: say why."),
+				schemaapi.Boolean("manual_override", "The start was set by hand rather than by the stage's start order: say why."),
 				text("override_reason", "Override reason", "Why the start was set by hand (required with a manual override)."),
 				user("override_by", "Overridden by", "Who set it by hand (filled in from the session)."),
 			},
 		},
 		{
-			name: "entry_crossings", icon: "pin_drop", displayTemplate: crossingTemplate, group: "timing", sort: 3, label: "Crossings",
-			note: "Written by the processor: when an entry entered or left a geofence, or validated a waypoint, and the position it came from.",
-			fields: []field{
-				idField(),
-				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "crossings", deselect: "delete"}),
-				m2o("geofence_id", "geofences", "{{name}}", "Geofence", "The geofence crossed; empty for a waypoint.", false, relation{}),
-				m2o("waypoint_id", "waypoints", "{{name}}", "Waypoint", "The waypoint validated; empty for a geofence.", false, relation{}),
+			Name: "entry_crossings", Icon: "pin_drop", DisplayTemplate: crossingTemplate, Group: "timing", Sort: 3, Label: "Crossings",
+			Note: "Written by the processor: when an entry entered or left a geofence, or validated a waypoint, and the position it came from.",
+			Fields: []field{
+				schemaapi.IDField(),
+				schemaapi.M2O("entry_id", "entries", entryTemplate, "Entry", "", true, relation{OneField: "crossings", Deselect: "delete"}),
+				schemaapi.M2O("geofence_id", "geofences", "{{name}}", "Geofence", "The geofence crossed; empty for a waypoint.", false, relation{}),
+				schemaapi.M2O("waypoint_id", "waypoints", "{{name}}", "Waypoint", "The waypoint validated; empty for a geofence.", false, relation{}),
 				func() field {
 					f := moment("ts", "Time", "When it happened.")
-					f.required = true
+					f.Required = true
 					return f
 				}(),
 				enumOf(catalog.CrossingKinds(), ""),
@@ -249,18 +250,18 @@ func collections() []collection {
 			},
 		},
 		{
-			name: "entry_penalties", icon: "report", displayTemplate: penaltyTemplate, group: "timing", sort: 4, label: "Penalties",
-			note: "Computed by the processor from the formulas, then confirmed, overridden (with a reason) or cancelled by the race director.",
-			fields: []field{
-				idField(),
-				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "penalties", deselect: "delete"}),
-				m2o("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{}),
+			Name: "entry_penalties", Icon: "report", DisplayTemplate: penaltyTemplate, Group: "timing", Sort: 4, Label: "Penalties",
+			Note: "Computed by the processor from the formulas, then confirmed, overridden (with a reason) or cancelled by the race director.",
+			Fields: []field{
+				schemaapi.IDField(),
+				schemaapi.M2O("entry_id", "entries", entryTemplate, "Entry", "", true, relation{OneField: "penalties", Deselect: "delete"}),
+				schemaapi.M2O("segment_id", "segments", segmentTemplate, "Segment", "", true, relation{}),
 				enumOf(catalog.PenaltyTypes(), ""),
 				enumOf(catalog.PenaltyQualifiers(), ""),
 				ref("offence_key", "Offence", "Which offence this is, as the processor names it (e.g. the zone and the time): one penalty per offence.", true),
 				moment("occurred_at", "Occurred at", "When the offence happened."),
-				m2o("formula_id", "penalty_formulas", formulaTemplate, "Formula", "The formula row (bracket) that priced it.", true, relation{oneField: "penalties"}),
-				m2o("repeat_formula_id", "penalty_formulas", formulaTemplate, "Repeat formula", "The repeat rule's row that multiplied it, if any.", false, relation{}),
+				schemaapi.M2O("formula_id", "penalty_formulas", formulaTemplate, "Formula", "The formula row (bracket) that priced it.", true, relation{OneField: "penalties"}),
+				schemaapi.M2O("repeat_formula_id", "penalty_formulas", formulaTemplate, "Repeat formula", "The repeat rule's row that multiplied it, if any.", false, relation{}),
 				jsonField("formula_snapshot", "Formula as used", "The formula's values when the penalty was priced: the penalty explains itself even after a new version."),
 				jsonField("inputs", "Inputs", "What was measured: km/h over, pulses, repeat, count, seconds late…"),
 				seconds("seconds", "Seconds", "The computed penalty.", true),
@@ -274,16 +275,16 @@ func collections() []collection {
 			},
 		},
 		{
-			name: "stage_results", icon: "leaderboard", displayTemplate: resultTemplate, group: "timing", sort: 5, label: "Stage results",
-			note: "Per entry and stage: elapsed time, penalties, total and positions. Provisional while computed; official once published, then frozen until the stage is reopened.",
-			fields: []field{
-				idField(),
-				m2o("entry_id", "entries", entryTemplate, "Entry", "", true, relation{oneField: "results", deselect: "delete"}),
-				m2o("stage_id", "stages", stageTemplate, "Stage", "", true, relation{oneField: "results", deselect: "delete"}),
+			Name: "stage_results", Icon: "leaderboard", DisplayTemplate: resultTemplate, Group: "timing", Sort: 5, Label: "Stage results",
+			Note: "Per entry and stage: elapsed time, penalties, total and positions. Provisional while computed; official once published, then frozen until the stage is reopened.",
+			Fields: []field{
+				schemaapi.IDField(),
+				schemaapi.M2O("entry_id", "entries", entryTemplate, "Entry", "", true, relation{OneField: "results", Deselect: "delete"}),
+				schemaapi.M2O("stage_id", "stages", stageTemplate, "Stage", "", true, relation{OneField: "results", Deselect: "delete"}),
 				seconds("elapsed_seconds", "Elapsed (s)", "Time taken; empty when the entry did not finish.", false),
 				func() field {
 					f := seconds("penalty_seconds", "Penalties (s)", "The sum of the applying penalties.", true)
-					f.def = 0
+					f.Def = 0
 					return f
 				}(),
 				seconds("total_seconds", "Total (s)", "Elapsed + penalties; empty when not classified.", false),

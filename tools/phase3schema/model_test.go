@@ -21,7 +21,7 @@ func TestModel(t *testing.T) {
 	want := []string{"penalty_formulas", "entry_segment_starts", "entry_crossings", "entry_penalties", "stage_results"}
 	var names []string
 	for _, c := range cs {
-		names = append(names, c.name)
+		names = append(names, c.Name)
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("collections %v, want %v in this order", names, want)
@@ -30,43 +30,43 @@ func TestModel(t *testing.T) {
 		"waypoints": true, "directus_users": true}
 	aliases := map[string]bool{}
 	for _, c := range cs {
-		if c.icon == "" || c.note == "" || c.displayTemplate == "" || c.group != "timing" || c.label == "" {
-			t.Errorf("%s: icon, note, display template, label and the timing folder are required", c.name)
+		if c.Icon == "" || c.Note == "" || c.DisplayTemplate == "" || c.Group != "timing" || c.Label == "" {
+			t.Errorf("%s: icon, note, display template, label and the timing folder are required", c.Name)
 		}
-		if f := c.fields[0]; !f.pk || f.name != "id" || f.kind != "uuid" {
-			t.Errorf("%s: the first field must be the uuid primary key id", c.name)
+		if f := c.Fields[0]; !f.PK || f.Name != "id" || f.Kind != "uuid" {
+			t.Errorf("%s: the first field must be the uuid primary key id", c.Name)
 		}
-		for _, f := range c.fields {
-			if f.width != "half" && f.width != "full" && f.width != "fill" {
-				t.Errorf("%s.%s: width %q", c.name, f.name, f.width)
+		for _, f := range c.Fields {
+			if f.Width != "half" && f.Width != "full" && f.Width != "fill" {
+				t.Errorf("%s.%s: width %q", c.Name, f.Name, f.Width)
 			}
-			if f.relation != nil {
-				if !created[f.relation.related] {
-					t.Errorf("%s.%s references %s, which is not created before it", c.name, f.name, f.relation.related)
+			if f.Relation != nil {
+				if !created[f.Relation.Related] {
+					t.Errorf("%s.%s references %s, which is not created before it", c.Name, f.Name, f.Relation.Related)
 				}
-				if f.relation.onDelete != "RESTRICT" {
-					t.Errorf("%s.%s: on delete %s; timing refers to what it timed with RESTRICT", c.name, f.name, f.relation.onDelete)
+				if f.Relation.OnDelete != "RESTRICT" {
+					t.Errorf("%s.%s: on delete %s; timing refers to what it timed with RESTRICT", c.Name, f.Name, f.Relation.OnDelete)
 				}
-				if f.relation.oneField != "" {
-					aliases[f.relation.related+"."+f.relation.oneField] = true
+				if f.Relation.OneField != "" {
+					aliases[f.Relation.Related+"."+f.Relation.OneField] = true
 				}
 			}
 		}
-		created[c.name] = true
+		created[c.Name] = true
 	}
 	for _, a := range addedFields() {
-		for _, f := range a.fields {
-			if f.kind == "alias" {
-				if !aliases[a.collection+"."+f.name] {
-					t.Errorf("%s.%s: no relation names it as its one_field", a.collection, f.name)
+		for _, f := range a.Fields {
+			if f.Kind == "alias" {
+				if !aliases[a.Collection+"."+f.Name] {
+					t.Errorf("%s.%s: no relation names it as its one_field", a.Collection, f.Name)
 				}
-				delete(aliases, a.collection+"."+f.name)
+				delete(aliases, a.Collection+"."+f.Name)
 			}
 		}
 	}
 	for _, c := range cs {
-		for _, f := range c.fields {
-			delete(aliases, c.name+"."+f.name)
+		for _, f := range c.Fields {
+			delete(aliases, c.Name+"."+f.Name)
 		}
 	}
 	if len(aliases) > 0 {
@@ -82,11 +82,11 @@ func TestDropdownsAreTheCatalog(t *testing.T) {
 		want[e.Key()] = e
 	}
 	for _, c := range collections() {
-		for _, f := range c.fields {
-			if f.iface != "select-dropdown" {
+		for _, f := range c.Fields {
+			if f.Iface != "select-dropdown" {
 				continue
 			}
-			key := c.name + "." + f.name
+			key := c.Name + "." + f.Name
 			e, ok := want[key]
 			if !ok {
 				t.Errorf("%s: a dropdown internal/catalog does not define", key)
@@ -94,14 +94,14 @@ func TestDropdownsAreTheCatalog(t *testing.T) {
 			}
 			delete(want, key)
 			var got []string
-			for _, ch := range f.options["choices"].([]map[string]any) {
+			for _, ch := range f.Options["choices"].([]map[string]any) {
 				got = append(got, ch["value"].(string))
 			}
 			if !slices.Equal(got, e.Values()) {
 				t.Errorf("%s offers %v, the catalog %v", key, got, e.Values())
 			}
-			if f.required == e.Optional {
-				t.Errorf("%s: required %v, optional %v in the catalog", key, f.required, e.Optional)
+			if f.Required == e.Optional {
+				t.Errorf("%s: required %v, optional %v in the catalog", key, f.Required, e.Optional)
 			}
 		}
 	}
@@ -163,13 +163,5 @@ func TestPrint(t *testing.T) {
 	joined := strings.Join(paths, " ")
 	if !regexp.MustCompile(`^(POST /collections ){6}(POST /fields/\S+ ){10}(POST /relations ?){16}$`).MatchString(joined) {
 		t.Errorf("order of requests: %s", joined)
-	}
-}
-
-func TestRefusesWithoutToken(t *testing.T) {
-	t.Setenv("DIRECTUS_TOKEN", "")
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "DIRECTUS_TOKEN") {
-		t.Errorf("exit %d: %s", code, errb.String())
 	}
 }
