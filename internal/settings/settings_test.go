@@ -477,3 +477,21 @@ func TestProcessorRoleSettings(t *testing.T) {
 		}
 	}
 }
+
+// Both the processor's role and its password may come from files
+// (Docker and Kubernetes secrets); the password is then a secret to
+// redact like any other.
+func TestProcessorRoleFromFiles(t *testing.T) {
+	vars := base("TRM_PROCESSOR_DB_USER_FILE", "/run/secrets/user", "TRM_PROCESSOR_DB_PASSWORD_FILE", "/run/secrets/password")
+	files := map[string]string{"/run/secrets/user": "trm_processor\n", "/run/secrets/password": "Pr0cess0r-s3cret\n"}
+	c, err := Load(FromEnv(env(vars, files), environ(vars)), Entrypoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ProcessorUser != "trm_processor" || c.ProcessorPassword != "Pr0cess0r-s3cret" {
+		t.Errorf("read %q/%q", c.ProcessorUser, c.ProcessorPassword)
+	}
+	if !slices.Contains(c.Secrets(), "Pr0cess0r-s3cret") {
+		t.Error("the password is not among the secrets to redact")
+	}
+}

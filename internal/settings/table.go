@@ -132,7 +132,7 @@ func Table() []Spec {
 		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
 		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
 		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
-		{Env: "TRM_PROCESSOR_DB_USER", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+		{Env: "TRM_PROCESSOR_DB_USER", File: true, Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
 			if err := checkProcessorUser(v); err != nil {
 				return err
 			}
