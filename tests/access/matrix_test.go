@@ -390,7 +390,28 @@ func (m *matrix) organisation(t *testing.T, org string) []tester {
 	sub["waypoints"] = dz
 	sub["speed_limit_zones"] = m.create(t, "speed_limit_zones", map[string]any{"segment_id": sg, "name": "DZ1–FZ1", "limit_kmh": 50,
 		"start_waypoint_id": dz, "end_waypoint_id": fz})
+	// Timing: a rule, the entry's start in the special, a crossing of its
+	// entry geofence, a penalty priced by the rule, a provisional result.
+	f := m.create(t, "penalty_formulas", formula(ev, "missed-cp"))
+	sub["penalty_formulas"] = f
+	sub["entry_segment_starts"] = m.create(t, "entry_segment_starts", map[string]any{"entry_id": n, "segment_id": sg, "start_position": 1})
+	sub["entry_crossings"] = m.create(t, "entry_crossings", map[string]any{"entry_id": n, "geofence_id": gf, "ts": "2026-06-07T08:00:00Z", "kind": "entered"})
+	sub["entry_penalties"] = m.create(t, "entry_penalties", penalty(n, sg, f, "cp-1"))
+	sub["stage_results"] = m.create(t, "stage_results", map[string]any{"entry_id": n, "stage_id": st, "elapsed_seconds": 3600,
+		"penalty_seconds": 900, "total_seconds": 4500})
 	return testers
+}
+
+// formula is a one-bracket rule of event: 15 minutes per CP missed.
+func formula(event, key string) map[string]any {
+	return map[string]any{"event_id": event, "rule_key": key, "version": 1, "supersedes": 0, "type": "missed_control", "qualifier": "CP",
+		"belongs_to_type": "event", "offence_min": 0, "operator": "per_unit_over", "per": 1, "penalty": 900}
+}
+
+// penalty is a computed penalty of entry in segment, priced by formula.
+func penalty(entry, segment, formula, offence string) map[string]any {
+	return map[string]any{"entry_id": entry, "segment_id": segment, "type": "missed_control", "qualifier": "CP", "offence_key": offence,
+		"formula_id": formula, "formula_snapshot": map[string]any{"rule_key": "missed-cp"}, "inputs": map[string]any{"value": 1}, "seconds": 900}
 }
 
 // square is a small polygon near Tirana, moved east by n hundredths of a
@@ -481,6 +502,22 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 	case "speed_limit_zones":
 		name := fmt.Sprintf("Zone %d", n)
 		return map[string]any{"segment_id": sub["segments"], "name": name, "limit_kmh": 30, "area": square(n)}, "name", name
+	case "penalty_formulas":
+		key := fmt.Sprintf("rule-%d", n)
+		return formula(sub["events"], key), "rule_key", key
+	case "entry_segment_starts":
+		seg := m.create(t, "segments", map[string]any{"stage_id": sub["stages"], "code": fmt.Sprintf("T%d", n), "name": "Liaison",
+			"sort_order": 200 + n, "type": "liaison"})
+		return map[string]any{"entry_id": sub["entries"], "segment_id": seg, "start_position": 1}, "segment_id", seg
+	case "entry_crossings":
+		ts := time.Date(2026, 6, 7, 9, 0, n, 0, time.UTC).Format(time.RFC3339)
+		return map[string]any{"entry_id": sub["entries"], "geofence_id": sub["geofences"], "ts": ts, "kind": "left"}, "ts", ts
+	case "entry_penalties":
+		key := fmt.Sprintf("cp-%d", 100+n)
+		return penalty(sub["entries"], sub["segments"], sub["penalty_formulas"], key), "offence_key", key
+	case "stage_results":
+		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 300 + n})
+		return map[string]any{"entry_id": sub["entries"], "stage_id": st, "penalty_seconds": 0}, "stage_id", st
 	case "directus_users":
 		email := fmt.Sprintf("new%d@example.com", n)
 		return map[string]any{"email": email, "password": newUserPassword}, "email", email
