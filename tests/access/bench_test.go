@@ -19,8 +19,8 @@ import (
 // The benchmark world of issue 13: 50 organisations, each with one event
 // of 200 entries (10,000 in all) in two classes, every entry crewed by a
 // pilot and a co-pilot who are the organisation's participants (20,000
-// people), one person per staff role in each organisation, and a course
-// of one special of 300 waypoints per event.
+// people), one person per staff role in each organisation, a course of
+// one special of 300 waypoints per event and the first stage's results.
 const (
 	benchOrgs           = 50
 	benchEntriesPerOrg  = 200
@@ -33,12 +33,12 @@ const (
 // BenchmarkReads measures the reads of issue 13 as a race director (the
 // policy filters through organization_users) and a participant (through
 // entry_crew too), each against the same request as an administrator (no
-// permission filter): ×admin is the ratio (target: at most 2). The ranking read does not exist
-// yet (no stage_results on main); the start list stands for it: one
-// event's entries with class and crew names, sorted by class and race
-// number, the same shape of relational read a ranking is. The waypoints of
-// a special (300, the roadbook) measure the course's rules, which reach
-// the organisation through segment, stage and event.
+// permission filter): ×admin is the ratio (target: at most 2). The reads:
+// a page of entries; an event's start list (entries with class and crew
+// names, sorted by class and race number); a stage's ranking (its 200
+// results with race number, class and crew names, by position); the
+// waypoints of a special (300, the roadbook: the course's rules reach the
+// organisation through segment, stage and event).
 func BenchmarkReads(b *testing.B) {
 	files, _ := committed(b)
 	dbURL := pg.New(b)
@@ -64,6 +64,12 @@ func BenchmarkReads(b *testing.B) {
 			"filter": {`{"event_id":{"_eq":"` + event + `"}}`},
 			"fields": {"id,race_number,status,class_id.code,class_id.name,crew.role,crew.user_id.first_name,crew.user_id.last_name"},
 			"sort":   {"class_id.sort,race_number"},
+			"limit":  {"-1"},
+		}},
+		{"ranking of a stage", "/items/stage_results", url.Values{
+			"filter": {`{"stage_id":{"_eq":"` + event + `"}}`},
+			"fields": {"position_overall,position_class,total_seconds,penalty_seconds,status,entry_id.race_number,entry_id.class_id.code,entry_id.crew.role,entry_id.crew.user_id.last_name"},
+			"sort":   {"position_overall"},
 			"limit":  {"-1"},
 		}},
 		{"waypoints of a special", "/items/waypoints", url.Values{
@@ -163,6 +169,11 @@ func benchWorld(b *testing.B, dbURL, memberRole string) string {
 		`INSERT INTO waypoints (id, segment_id, sort_order, name, type, location, open_radius_meters, tolerance_meters)
 		 SELECT gen_random_uuid(), o.id, w, 'WP' || w, 'WPV', ST_SetSRID(ST_MakePoint(19.8 + w * 0.001, 41.3), 4326), 800, 200
 		 FROM bench_org o, generate_series(1, ` + fmt.Sprint(benchWaypoints) + `) w`,
+		// Stage 1's provisional results: every entry classified, the
+		// elapsed time growing with the race number.
+		`INSERT INTO stage_results (id, entry_id, stage_id, elapsed_seconds, penalty_seconds, total_seconds, position_overall, position_class)
+		 SELECT gen_random_uuid(), e.id, e.org, 3600 + e.k, 0, 3600 + e.k,
+		 rank() OVER (PARTITION BY e.org ORDER BY e.k), rank() OVER (PARTITION BY e.org, e.k % 2 ORDER BY e.k) FROM bench_entry e`,
 		`ANALYZE`,
 	}
 	for _, s := range steps {
