@@ -22,6 +22,7 @@ require (
 )
 
 require (
+	git.dev.trmtracking.org/trm/directus/lib/rules v0.0.0-00010101000000-000000000000
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
@@ -44,3 +45,5 @@ ignore (
 	./directus
 	./extensions
 )
+
+replace git.dev.trmtracking.org/trm/directus/lib/rules => ./lib/rules
