@@ -75,8 +75,12 @@ func TestAdminAppShowsAnEntrysTimingAndTheStageRanking(t *testing.T) {
 	class := func(code string) string {
 		return itemID(t, inst, "classes", fmt.Sprintf(`{"_and":[{"code":{"_eq":%q}},{"event_id":{"_eq":%q}}]}`, code, event))
 	}
-	e7 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("M-1"), "race_number": 7, "status": "racing"})
-	e12 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("Q-1"), "race_number": 12, "status": "racing"})
+	// A rally's entry past draft races in a vehicle (extensions/trm's
+	// discipline rules).
+	moto := create(t, inst, "vehicles", map[string]any{"make": "KTM", "model": "450 Rally"})
+	quad := create(t, inst, "vehicles", map[string]any{"make": "Yamaha", "model": "Raptor 700"})
+	e7 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("M-1"), "race_number": 7, "status": "racing", "vehicle_id": moto})
+	e12 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("Q-1"), "race_number": 12, "status": "racing", "vehicle_id": quad})
 	s1 := itemID(t, inst, "stages", `{"code":{"_eq":"S1"}}`)
 	ss1 := itemID(t, inst, "segments", `{"_and":[{"code":{"_eq":"SS1"}},{"stage_id":{"code":{"_eq":"S1"}}}]}`)
 	l1 := itemID(t, inst, "segments", `{"_and":[{"code":{"_eq":"L1"}},{"stage_id":{"code":{"_eq":"S1"}}}]}`)
