@@ -83,8 +83,18 @@ func (s sideBySide) run(b *testing.B) {
 	for b.Loop() {
 		for range pairs {
 			order := []func(){
-				func() { b.StopTimer(); cmd, port := s.naive(b); b.StartTimer(); naive = append(naive, serveUntilHealthy(b, cmd, port)) },
-				func() { b.StopTimer(); cmd, port := s.trm(b); b.StartTimer(); trm = append(trm, serveUntilHealthy(b, cmd, port)) },
+				func() {
+					b.StopTimer()
+					cmd, port := s.naive(b)
+					b.StartTimer()
+					naive = append(naive, serveUntilHealthy(b, cmd, port))
+				},
+				func() {
+					b.StopTimer()
+					cmd, port := s.trm(b)
+					b.StartTimer()
+					trm = append(trm, serveUntilHealthy(b, cmd, port))
+				},
 			}
 			if i%2 == 1 {
 				slices.Reverse(order)
