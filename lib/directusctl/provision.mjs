@@ -94,7 +94,7 @@ const [
 	{ validateSnapshot },
 	{ validateApplyDiff },
 	{ applyDiff },
-	{ flushCaches },
+	{ getCache },
 ] = await Promise.all([
 	load("database/index.js"),
 	load("utils/get-snapshot.js"),
@@ -167,11 +167,17 @@ async function migrationCount(database) {
 	return Number(count);
 }
 
-// snapshot reads the live schema after clearing this process's caches, so
-// that it shows what the database holds now.
+// Directus keeps column information in a cache of this process; reads
+// that must show what the database holds now clear it first. Caches that
+// other processes share (Redis) are left alone: reading changes nothing.
+async function fresh() {
+	await getCache().localSchemaCache.clear();
+}
+
+// snapshot reads the live schema.
 async function snapshot() {
 	await installed();
-	await flushCaches(true);
+	await fresh();
 	const live = await getSnapshot({ database: getDatabase() });
 	return { snapshot: live, hash: getVersionedHash(live) };
 }
@@ -182,7 +188,7 @@ async function snapshot() {
 async function diff(request) {
 	await installed();
 	validateSnapshot(request.snapshot, true);
-	await flushCaches(true);
+	await fresh();
 	const live = await getSnapshot({ database: getDatabase() });
 	const d = getSnapshotDiff(live, request.snapshot);
 	const result = { hash: getVersionedHash(live), diff: emptyDiff(d) ? null : d };
@@ -191,11 +197,12 @@ async function diff(request) {
 }
 
 // applyDiff is what POST /schema/apply does: the diff applies only to the
-// schema it was made from (same hash), in one transaction.
+// schema it was made from (same hash), in one transaction, after which
+// Directus flushes every cache, shared ones included.
 async function applyDiffRequest(request) {
 	await installed();
 	const database = getDatabase();
-	await flushCaches(true);
+	await fresh();
 	const live = await getSnapshot({ database });
 	const hash = getVersionedHash(live);
 	if (request.hash !== hash) {

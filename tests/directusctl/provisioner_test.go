@@ -125,6 +125,17 @@ func TestProvisionerBootstrapsDiffsAndAppliesInOneProcess(t *testing.T) {
 	if names := collectionNames(t, d.Live); len(names) != 0 {
 		t.Errorf("live collections before the apply: %v", names)
 	}
+	entries, err := d.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.String())
+	}
+	if want := []string{"create collections cli_items", "create fields cli_items.id", "create fields cli_items.name"}; !slices.Equal(got, want) {
+		t.Errorf("diff entries %q, want %q", got, want)
+	}
 	applied, err := p.ApplyDiff(ctx, &d.SchemaDiff)
 	if err != nil || !applied {
 		t.Fatalf("apply: %v, %v", applied, err)
