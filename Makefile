@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 20s
 
-.PHONY: help dev dev-stop test lint libs unit bench fuzz deps directus build drift-gate
+.PHONY: help dev dev-stop test lint api libs unit bench fuzz deps directus build drift-gate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,11 +30,16 @@ dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's
 dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
+	cd examples/processor && GOWORK=off go vet ./... && GOWORK=off go run $(STATICCHECK) ./...
+	go run ./tools/apidump
+
+api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by the README's "Versions")
+	go run ./tools/apidump -w
 
 libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy leaves it unchanged
 	@scripts/check-libs.sh
@@ -53,7 +58,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

@@ -2,7 +2,8 @@
 # The main job: the whole stack on this machine. A local PostgreSQL with
 # PostGIS (kept in .dev/ between runs), provisioned by the entrypoint
 # exactly as in the image, Directus on http://localhost:8055, and Rally
-# Albania 2026 seeded through the REST API (a second run creates nothing).
+# Albania 2026 seeded through the REST API from seed/rally-albania-2026/seed.yaml
+# (a second run creates nothing).
 # Ctrl-C stops Directus and the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +53,7 @@ for _ in $(seq 1 300); do
   sleep 0.5
 done
 TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
-  bin/trmctl seed rally-albania-2026 --directus-url "http://localhost:$port" \
+  bin/trmctl seed apply seed/rally-albania-2026/seed.yaml --directus-url "http://localhost:$port" \
   || echo "dev: the seed failed (see above); Directus keeps running" >&2
 
 echo

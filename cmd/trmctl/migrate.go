@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
+	"git.dev.trmtracking.org/trm/directus/internal/boot"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 )
@@ -41,6 +43,9 @@ DB_USER, DB_PASSWORD (each also as *_FILE).`,
 	f.String("database-url", "", "PostgreSQL URL (TRM_DATABASE_URL, else Directus's DB_* variables)")
 	f.Bool("json", false, "print JSON for machines instead of text")
 	f.Duration("timeout", 30*time.Minute, "give up after this long, lock wait included")
+	f.Duration("file-timeout", migrations.DefaultFileTimeout, "how long one file may run (0: no limit but --timeout)")
+	f.Duration("lock-timeout", migrations.DefaultLockTimeout, "how long a statement of a file may wait for a lock another session holds (0: no limit)")
+	f.Duration("connect-timeout", 10*time.Second, "how long the server may take to answer a connection (connect_timeout in the URL wins)")
 	cmd.AddCommand(
 		newMigrateStatusCmd(a), newMigratePlanCmd(a), newMigrateUpCmd(a), newMigrateVerifyCmd(a),
 		newMigrateBaselineCmd(a), newMigrateRepairCmd(a), newMigrateNewCmd(a),
@@ -54,7 +59,15 @@ type migrateEnv struct {
 	pool     *pgxpool.Pool
 	phases   []migrations.Phase
 	database string // redacted, for messages
-	json     bool
+	// server is host:port, and connectTimeout how long it had to answer.
+	server         string
+	connectTimeout time.Duration
+	json           bool
+}
+
+// migrateSettings are trmctl's names for what an operator changes.
+func migrateSettings() boot.Settings {
+	return boot.Settings{Database: "--database-url (or TRM_DATABASE_URL, or DB_HOST and DB_PORT)", FileTimeout: "--file-timeout", LockTimeout: "--lock-timeout"}
 }
 
 func (a *app) phases() ([]migrations.Phase, error) {
@@ -122,11 +135,20 @@ func (a *app) openMigrations(ctx context.Context, progress bool) (*migrateEnv, e
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "trmctl migrate"
 	cfg.MaxConns = 4
+	for _, name := range []string{"connect-timeout", "file-timeout", "lock-timeout"} {
+		if a.cfg.GetDuration(name) < 0 {
+			return nil, usageErrorf("--%s %s: must not be negative", name, a.cfg.GetDuration(name))
+		}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = a.cfg.GetDuration("connect-timeout")
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", database, err)
 	}
-	opts := []migrations.Option{migrations.WithSetting("trm.timescaledb", ts)}
+	opts := []migrations.Option{migrations.WithSetting("trm.timescaledb", ts),
+		migrations.WithFileTimeout(a.cfg.GetDuration("file-timeout")), migrations.WithLockTimeout(a.cfg.GetDuration("lock-timeout"))}
 	if progress {
 		opts = append(opts, migrations.WithLogger(slog.New(&progressHandler{w: a.io.err})))
 	}
@@ -135,7 +157,8 @@ func (a *app) openMigrations(ctx context.Context, progress bool) (*migrateEnv, e
 		pool.Close()
 		return nil, err
 	}
-	return &migrateEnv{provider: p, pool: pool, phases: phases, database: database, json: a.cfg.GetBool("json")}, nil
+	return &migrateEnv{provider: p, pool: pool, phases: phases, database: database, json: a.cfg.GetBool("json"),
+		server: net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))), connectTimeout: cfg.ConnConfig.ConnectTimeout}, nil
 }
 
 // withTimeout bounds a command by --timeout, the lock wait included.
@@ -146,13 +169,25 @@ func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelF
 	return context.WithCancel(ctx)
 }
 
-// explainDBError turns a connection failure into a message naming the
-// database and the settings to check. Passwords never reach it: pgx's
-// errors name host, user and database only.
-func explainDBError(err error, database string) error {
+// explainDBError turns a failure into a message naming the database and
+// what to do: a connection failure names the server and the settings to
+// check, an error of lib/migrations gets the remedy for its cause.
+// Passwords never reach it: pgx's errors name host, user and database
+// only.
+func explainDBError(err error, e *migrateEnv) error {
+	if err == nil {
+		return nil
+	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("cannot connect to %s: %v\ncheck that PostgreSQL runs there and the settings (--database-url, TRM_DATABASE_URL or DB_*) are right", database, errors.Unwrap(ce))
+		where := "--database-url, TRM_DATABASE_URL or DB_HOST and DB_PORT"
+		if pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no PostgreSQL answered at %s (%s) within %s\nfix: check that %s name the PostgreSQL server and that it is up; a server that accepts the connection and then says nothing is not PostgreSQL, or is stuck. If it is only slow, raise --connect-timeout", e.server, e.database, e.connectTimeout, where)
+		}
+		return fmt.Errorf("cannot connect to %s: %v\nfix: check that PostgreSQL runs there and the settings (%s) are right", e.database, errors.Unwrap(ce), where)
+	}
+	if fix := boot.MigrationFix(err, migrateSettings()); fix != "" {
+		return fmt.Errorf("%w\nfix: %s", err, fix)
 	}
 	return err
 }
@@ -177,7 +212,7 @@ func (a *app) migrateRun(cmd *cobra.Command, progress bool, fn func(ctx context.
 		printViolations(a.io.err, ge.Violations, a.colour())
 		return errSilentFailure
 	}
-	return explainDBError(err, e.database)
+	return explainDBError(err, e)
 }
 
 func newMigrateStatusCmd(a *app) *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"git.dev.trmtracking.org/trm/directus/internal/boot"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 )
 
@@ -94,7 +95,7 @@ func printStatus(w io.Writer, database string, rep *migrations.Report, colour bo
 func printViolations(w io.Writer, vs []migrations.Violation, colour bool) {
 	fmt.Fprintf(w, "%s: %d guard violation(s); nothing will be applied until they are fixed:\n", paint(colour, "31;1", "refused"), len(vs))
 	for _, v := range vs {
-		fmt.Fprintf(w, "\n  %s %s\n    %s\n    fix: %s\n", paint(colour, "31", string(v.Kind)), v.Path, v.Detail, v.Fix)
+		fmt.Fprintf(w, "\n  %s %s\n    %s\n    fix: %s\n", paint(colour, "31", string(v.Kind)), v.Path, v.Detail, boot.ViolationFix(v))
 	}
 }
 
@@ -129,7 +130,7 @@ func filesJSON(fs []migrations.FileStatus) []map[string]any {
 func violationsJSON(vs []migrations.Violation) []map[string]any {
 	out := make([]map[string]any, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, map[string]any{"kind": v.Kind, "phase": v.Phase, "version": v.Version, "name": v.Name, "path": v.Path, "detail": v.Detail, "fix": v.Fix})
+		out = append(out, map[string]any{"kind": v.Kind, "phase": v.Phase, "version": v.Version, "name": v.Name, "path": v.Path, "detail": v.Detail, "fix": boot.ViolationFix(v)})
 	}
 	return out
 }

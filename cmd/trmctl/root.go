@@ -50,6 +50,9 @@ type app struct {
 	io     *streams
 	getenv func(string) (string, bool)
 	cfg    *viper.Viper
+	// started is set once cobra has parsed and validated the command line
+	// and a command runs: its errors are its own, not cobra's.
+	started bool
 }
 
 // exitError carries the exit code a failure should produce.
@@ -85,7 +88,7 @@ func run(ctx context.Context, args []string, s *streams, lookupEnv func(string) 
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
-	} else if isCobraUsageError(err) {
+	} else if !a.started && isCobraUsageError(err) {
 		code = exitUsage
 	}
 	if msg := err.Error(); msg != "" {
@@ -98,7 +101,8 @@ func run(ctx context.Context, args []string, s *streams, lookupEnv func(string) 
 }
 
 // isCobraUsageError recognises cobra's own argument and command errors,
-// which it returns as plain errors.
+// which it returns as plain errors. Only errors raised before a command
+// starts are cobra's: a command's own message may say "accepts".
 func isCobraUsageError(err error) bool {
 	msg := err.Error()
 	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "requires exactly", "received ", "invalid argument", "flag needs an argument", "required flag"} {
@@ -162,22 +166,34 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 
 // loadConfig binds the command's flags to viper so that each can also be
 // set from TRM_<FLAG> or the config file, then reads the config file.
+// Values from the environment and the file go through the flag's own
+// parser: TRM_TIMEOUT=abc is a usage error naming the variable, as
+// --timeout abc is, not a setting silently dropped.
 func (a *app) loadConfig(cmd *cobra.Command) error {
+	a.started = true
 	v := a.cfg
 	v.SetEnvPrefix("TRM")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	var bindErr error
+	var firstErr error
+	keep := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
-			bindErr = err
+		if err := v.BindPFlag(f.Name, f); err != nil {
+			keep(err)
 		}
 		envName := "TRM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if val, ok := a.getenv(envName); ok && !f.Changed {
-			v.Set(f.Name, val)
+			if err := f.Value.Set(val); err != nil {
+				keep(usageErrorf("%s: %s", envName, valueError(f, val, err)))
+			}
+			f.Changed = true
 		}
 	})
-	if bindErr != nil {
-		return bindErr
+	if firstErr != nil {
+		return firstErr
 	}
 	path, _ := cmd.Flags().GetString("config")
 	if path == "" {
@@ -188,5 +204,32 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	if err := v.ReadInConfig(); err != nil {
 		return usageErrorf("config file %s: %v (fix the file or drop --config)", path, err)
 	}
-	return nil
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Changed || !v.InConfig(f.Name) {
+			return
+		}
+		val := fmt.Sprint(v.Get(f.Name))
+		if list, ok := v.Get(f.Name).([]any); ok {
+			items := make([]string, len(list))
+			for i, item := range list {
+				items[i] = fmt.Sprint(item)
+			}
+			val = strings.Join(items, ",")
+		}
+		if err := f.Value.Set(val); err != nil {
+			keep(usageErrorf("config file %s: key %s: %s", path, f.Name, valueError(f, val, err)))
+		}
+		f.Changed = true
+	})
+	return firstErr
+}
+
+// valueError says why a flag refused a value. Only values of flags that
+// cannot hold a secret are shown: a string flag takes any value.
+func valueError(f *pflag.Flag, val string, err error) string {
+	var why error = err
+	if u := errors.Unwrap(err); u != nil {
+		why = u
+	}
+	return fmt.Sprintf("%q is not a valid --%s (a %s): %v", val, f.Name, f.Value.Type(), why)
 }

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"git.dev.trmtracking.org/trm/directus/internal/seed"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
 
@@ -30,37 +29,109 @@ prefer the environment for the password: flags show in the process list).
 Neither the token nor the password is ever printed.`
 
 const seedJSONHelp = `JSON shape (--json):
-  {"seed": "rally-albania-2026", "directus_url": "...",
-   "created": n, "present": n, "duration_ms": n,
-   "kinds": [{"kind", "created", "present"}],
+  {"seed": "rally-albania-2026", "file": "...", "directus_url": "...",
+   "dry_run": false, "created": n, "present": n, "missing": n,
+   "duration_ms": n,
+   "kinds": [{"kind", "created", "present", "missing"}],
    "records": [{"kind", "key", "id", "state"}]}
-kind is the collection written (directus_users for users); key is the
-record's natural key as text; state is "created" or "present". kinds and
+kind is the collection written (directus_users for people); key is the
+record's natural key as text; state is "created", "present" or, in a dry
+run, "missing" (a run would create it; its id is then ""). kinds and
 records are in the order of writing.`
 
 func newSeedCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "seed <dataset>",
-		Short: "Load reference data through Directus, idempotently",
-		Long: `Load a data set through Directus's REST API. Every record is looked up by
-its natural key and created only when it is missing, so a second run
-creates nothing ("0 created, N already present"). Records that are present
-are left as they are, even where their other fields differ.
+		Use:   "seed <command>",
+		Short: "Load reference data from a seed file through Directus, idempotently",
+		Long: `Seed files hold reference data for the Phase 1 collections (an
+organiser, its people, vehicles, trackers, events, classes and entries) as
+YAML; seed/rally-albania-2026/seed.yaml is one, and internal/seed's package
+documentation describes the format. Enumerated values are those of
+internal/catalog.`,
+	}
+	cmd.AddCommand(newSeedApplyCmd(a), newSeedCheckCmd(a))
+	return cmd
+}
+
+func newSeedApplyCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "apply FILE",
+		Short: "Create, through Directus, the records of a seed file that are missing",
+		Long: `Validate FILE whole (every problem is listed with its line; nothing is
+sent when there is one), check that Directus answers, authenticates and
+lets this user read every collection the seed writes, then look each
+record up by its natural key and create it only when it is missing: a
+second run creates nothing ("0 created, N already present"). Records that
+are present are left as they are, even where their other fields differ.
+--dry-run looks every record up and writes nothing.
+
+Natural keys: organisation by slug; person by e-mail; vehicle by plate;
+device by IMEI; membership and registration by their pair; event by
+(organisation, slug); class by (event, code); entry by (event, race
+number); crew by (entry, person); tracker assignment by (entry, device).
 
 ` + seedAuthHelp + `
 
 Progress (one line per record) goes to standard error; the summary table
-per collection to standard output.`,
+per collection to standard output. Exit codes: 0 done, 1 an invalid file
+or a failure (the records created before it stay; run again once fixed),
+2 usage.
+
+` + seedJSONHelp,
+		Example: `  # Against make dev's instance, as its admin
+  $ TRM_DIRECTUS_EMAIL=admin@example.com TRM_DIRECTUS_PASSWORD=... \
+      trmctl seed apply seed/rally-albania-2026/seed.yaml
+
+  # What a run would create, for a script
+  $ TRM_DIRECTUS_TOKEN=... trmctl seed apply seed/rally-albania-2026/seed.yaml \
+      --directus-url https://cms.example.org --dry-run --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runSeedApply(cmd, args[0])
+		},
 	}
-	f := cmd.PersistentFlags()
+	f := cmd.Flags()
 	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
 	f.String("token", "", "static or access `token` (TRM_DIRECTUS_TOKEN)")
 	f.String("email", "", "log in as this user (TRM_DIRECTUS_EMAIL); needs --password")
 	f.String("password", "", "the user's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
+	f.Bool("dry-run", false, "look every record up and write nothing")
 	f.Bool("json", false, "print JSON for machines instead of text")
 	f.Duration("timeout", 5*time.Minute, "give up after this long")
-	cmd.AddCommand(newSeedRallyAlbaniaCmd(a))
 	return cmd
+}
+
+func newSeedCheckCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check FILE",
+		Short: "Validate a seed file without Directus",
+		Long: `Validate FILE as seed apply does before it sends anything: the format,
+the enumerations (internal/catalog), the patterns Directus checks (slugs,
+IMEIs, nationality), references to people, vehicles and devices declared
+in the file, duplicate natural keys, and tracker windows that overlap.
+Every problem is listed with its line. Exit codes: 0 valid, 1 invalid,
+2 usage.`,
+		Example: `  $ trmctl seed check seed/rally-albania-2026/seed.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			f, err := seed.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			n := len(f.People) + len(f.Vehicles) + len(f.Devices)
+			for _, o := range f.Organizations {
+				n += 1 + len(o.Members) + len(o.Vehicles) + len(o.Devices)
+				for _, ev := range o.Events {
+					n += 1 + len(ev.Classes)
+					for _, e := range ev.Entries {
+						n += 1 + len(e.Crew) + len(e.Devices)
+					}
+				}
+			}
+			fmt.Fprintf(a.io.out, "%s: seed %s is valid (%d records)\n", args[0], f.Name, n)
+			return nil
+		},
+	}
 }
 
 // seedCredentials says how to authenticate; exactly one of token and
@@ -158,7 +229,7 @@ func connectSeed(ctx context.Context, base string, cr seedCredentials, collectio
 	var missing []string
 	for _, name := range collections {
 		var none []json.RawMessage
-		err := c.Do(ctx, http.MethodGet, collectionPath(name), url.Values{"limit": {"0"}}, nil, &none)
+		err := c.Do(ctx, http.MethodGet, seed.CollectionPath(name), url.Values{"limit": {"0"}}, nil, &none)
 		var ae *directusctl.APIError
 		switch {
 		case err == nil:
@@ -186,208 +257,72 @@ func isAuthError(err error) bool {
 	return ae.Status == http.StatusUnauthorized
 }
 
-// seedState is what happened to one record.
-type seedState string
-
-const (
-	seedCreated seedState = "created"
-	seedPresent seedState = "present"
-)
-
-// seedRecord is one record the seed wrote or found.
-type seedRecord struct {
-	Kind  string    `json:"kind"`
-	Key   string    `json:"key"`
-	ID    string    `json:"id"`
-	State seedState `json:"state"`
-}
-
-// seedKind counts the records of one collection.
-type seedKind struct {
-	Kind    string `json:"kind"`
-	Created int    `json:"created"`
-	Present int    `json:"present"`
-}
-
 // seedReport is the command's result; its JSON is documented in
 // seedJSONHelp.
 type seedReport struct {
-	Seed        string       `json:"seed"`
-	DirectusURL string       `json:"directus_url"`
-	Created     int          `json:"created"`
-	Present     int          `json:"present"`
-	DurationMS  float64      `json:"duration_ms"`
-	Kinds       []seedKind   `json:"kinds"`
-	Records     []seedRecord `json:"records"`
+	File        string  `json:"file"`
+	DirectusURL string  `json:"directus_url"`
+	DurationMS  float64 `json:"duration_ms"`
+	*seed.Report
 }
 
-// seeder ensures records exist, one at a time, and keeps the report.
-type seeder struct {
-	c        *directusctl.Client
-	progress io.Writer
-	report   *seedReport
-}
-
-// seedID is a primary key as Directus returned it (a JSON string for
-// UUIDs); it is sent back verbatim in payloads.
-type seedID = json.RawMessage
-
-func idText(id seedID) string {
-	var s string
-	if json.Unmarshal(id, &s) == nil {
-		return s
-	}
-	return string(id)
-}
-
-// collectionPath is the REST path of a collection: system collections
-// have their own endpoints.
-func collectionPath(collection string) string {
-	if rest, ok := strings.CutPrefix(collection, "directus_"); ok {
-		return "/" + rest
-	}
-	return "/items/" + url.PathEscape(collection)
-}
-
-// lookup finds the record of collection matching the natural key
-// (field → value, all equal). More than one match is an error: the key
-// would not identify what the seed means.
-func (s *seeder) lookup(ctx context.Context, collection, key string, natural map[string]any) (seedID, bool, error) {
-	filter := map[string]any{}
-	for f, v := range natural {
-		if v == nil {
-			filter[f] = map[string]any{"_null": true}
-		} else {
-			filter[f] = map[string]any{"_eq": v}
-		}
-	}
-	fb, err := json.Marshal(filter)
+// runSeedApply validates the file, connects, applies it and prints the
+// report.
+func (a *app) runSeedApply(cmd *cobra.Command, path string) error {
+	base, cr, err := a.seedTarget()
 	if err != nil {
-		return nil, false, err
-	}
-	q := url.Values{"filter": {string(fb)}, "fields": {"id"}, "limit": {"2"}}
-	var found []struct {
-		ID seedID `json:"id"`
-	}
-	if err := s.c.Do(ctx, http.MethodGet, collectionPath(collection), q, nil, &found); err != nil {
-		return nil, false, fmt.Errorf("look up %s %s: %w", collection, key, explainAPIError(err))
-	}
-	switch len(found) {
-	case 0:
-		return nil, false, nil
-	case 1:
-		return found[0].ID, true, nil
-	}
-	return nil, false, fmt.Errorf("look up %s %s: more than one record has this key; remove the duplicates in Directus and run the seed again", collection, key)
-}
-
-// ensure returns the id of the record of collection with the natural key,
-// creating it from payload (which must hold the natural key's fields too)
-// when it is missing.
-func (s *seeder) ensure(ctx context.Context, collection, key string, natural, payload map[string]any) (seedID, error) {
-	id, ok, err := s.lookup(ctx, collection, key, natural)
-	if err != nil {
-		return nil, err
-	}
-	state := seedPresent
-	if !ok {
-		var created struct {
-			ID seedID `json:"id"`
-		}
-		err := s.c.Do(ctx, http.MethodPost, collectionPath(collection), url.Values{"fields": {"id"}}, payload, &created)
-		var ae *directusctl.APIError
-		switch {
-		case err == nil && len(created.ID) > 0:
-			id, state = created.ID, seedCreated
-		case err == nil:
-			return nil, fmt.Errorf("create %s %s: Directus answered without the new record's id", collection, key)
-		case errors.As(err, &ae) && ae.Code == directusctl.CodeRecordNotUnique:
-			// Written meanwhile by someone else (another seed run): take it.
-			if id, ok, err = s.lookup(ctx, collection, key, natural); err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, fmt.Errorf("create %s %s: %w", collection, key, explainAPIError(ae))
-			}
-		default:
-			return nil, fmt.Errorf("create %s %s: %w", collection, key, explainAPIError(err))
-		}
-	}
-	s.record(collection, key, idText(id), state)
-	return id, nil
-}
-
-func (s *seeder) record(kind, key, id string, state seedState) {
-	r := s.report
-	r.Records = append(r.Records, seedRecord{Kind: kind, Key: key, ID: id, State: state})
-	i := len(r.Kinds) - 1
-	if i < 0 || r.Kinds[i].Kind != kind {
-		r.Kinds = append(r.Kinds, seedKind{Kind: kind})
-		i++
-	}
-	if state == seedCreated {
-		r.Kinds[i].Created++
-		r.Created++
-	} else {
-		r.Kinds[i].Present++
-		r.Present++
-	}
-	if s.progress != nil {
-		fmt.Fprintf(s.progress, "seed: %-20s %-48s %s\n", kind, key, state)
-	}
-}
-
-// explainAPIError spells out every error Directus returned (validation
-// failures come one per field), not only the first.
-func explainAPIError(err error) error {
-	var ae *directusctl.APIError
-	if !errors.As(err, &ae) || len(ae.Errors) < 2 {
 		return err
 	}
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "directus %s %s: HTTP %d:", ae.Method, ae.Path, ae.Status)
-	for _, d := range ae.Errors {
-		fmt.Fprintf(&b, "\n  %s: %s", d.Code, d.Message)
-	}
-	return errors.New(b.String())
-}
-
-// runSeed connects, runs fn and prints the report.
-func (a *app) runSeed(cmd *cobra.Command, name string, collections []string, fn func(ctx context.Context, s *seeder) error) error {
-	base, cr, err := a.seedTarget()
+	file, err := seed.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := a.withTimeout(cmd.Context())
 	defer cancel()
 	start := time.Now()
-	c, err := connectSeed(ctx, base, cr, collections)
+	c, err := connectSeed(ctx, base, cr, seed.Collections())
 	if err != nil {
 		return err
 	}
-	jsonOut := a.cfg.GetBool("json")
-	rep := &seedReport{Seed: name, DirectusURL: c.BaseURL(), Kinds: []seedKind{}, Records: []seedRecord{}}
-	s := &seeder{c: c, report: rep}
+	jsonOut, dryRun := a.cfg.GetBool("json"), a.cfg.GetBool("dry-run")
+	opt := seed.Options{DryRun: dryRun}
 	if !jsonOut {
-		s.progress = a.io.err
+		opt.Progress = func(r seed.Record) { fmt.Fprintf(a.io.err, "seed: %-20s %-48s %s\n", r.Kind, r.Key, r.State) }
 	}
-	if err := fn(ctx, s); err != nil {
+	rep, err := seed.Apply(ctx, c, file, opt)
+	if err != nil {
 		if rep.Created > 0 {
-			err = fmt.Errorf("%w\n%d record(s) were created before the failure; run the seed again once it is fixed: it creates only what is missing", err, rep.Created)
+			err = fmt.Errorf("%w\n%d record(s) were created before the failure; apply the file again once it is fixed: it creates only what is missing", err, rep.Created)
 		}
 		return err
 	}
-	rep.DurationMS = ms(time.Since(start))
+	out := seedReport{File: path, DirectusURL: c.BaseURL(), DurationMS: ms(time.Since(start)), Report: rep}
 	if jsonOut {
-		return writeJSON(a.io.out, rep)
+		return writeJSON(a.io.out, out)
 	}
-	fmt.Fprintf(a.io.out, "Seed %s on %s\n\n", name, rep.DirectusURL)
-	t := newTable(a.io.out, "KIND", "CREATED", "PRESENT")
+	verb := "Seed"
+	if dryRun {
+		verb = "Dry run of seed"
+	}
+	fmt.Fprintf(a.io.out, "%s %s (%s) on %s\n\n", verb, rep.Seed, path, out.DirectusURL)
+	header := []string{"KIND", "CREATED", "PRESENT"}
+	if dryRun {
+		header = []string{"KIND", "MISSING", "PRESENT"}
+	}
+	t := newTable(a.io.out, header...)
 	for _, k := range rep.Kinds {
-		t.row(k.Kind, fmt.Sprint(k.Created), fmt.Sprint(k.Present))
+		first := k.Created
+		if dryRun {
+			first = k.Missing
+		}
+		t.row(k.Kind, fmt.Sprint(first), fmt.Sprint(k.Present))
 	}
 	if err := t.flush(); err != nil {
 		return err
+	}
+	if dryRun {
+		fmt.Fprintf(a.io.out, "\n%d to create, %d already present; nothing written (%s).\n", rep.Missing, rep.Present, round(time.Since(start)))
+		return nil
 	}
 	fmt.Fprintf(a.io.out, "\n%d created, %d already present (%s).\n", rep.Created, rep.Present, round(time.Since(start)))
 	return nil

@@ -114,10 +114,26 @@ func (a *app) runSnapshotDiff(fromArg, toArg string) error {
 	if err != nil {
 		return fmt.Errorf("write the diff: %w", err)
 	}
+	if n := incompleteUpdates(r); n > 0 {
+		fmt.Fprintf(a.io.err, "trmctl: %d update(s) would be applied by Directus 11 as deletes because %s lacks keys the running Directus writes; write it with `trmctl snapshot pull`\n", n, toArg)
+	}
 	if a.cfg.GetBool("exit-code") && !r.Empty() {
 		return errSilentFailure
 	}
 	return nil
+}
+
+// incompleteUpdates counts the changes lib/snapshot found Directus 11
+// would apply as deletes (Change.MissingKey): the remedy is this
+// repository's command, so it is said here.
+func incompleteUpdates(r *snapshot.Result) int {
+	n := 0
+	for _, c := range r.Changes {
+		if c.MissingKey != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func (a *app) readSnapshot(arg string) (*snapshot.Snapshot, error) {

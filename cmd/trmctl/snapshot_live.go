@@ -106,7 +106,7 @@ func (a *app) readLive(ctx context.Context, src *liveSource) (*liveSchema, error
 		l.from = "the database, through the Directus CLI"
 		raw, _, err := cfg.cli.Snapshot(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("read the live schema from the database: %w", err)
+			return nil, fmt.Errorf("read the live schema from the database: %w", explainCLIError(err))
 		}
 		l.raw, l.yaml = raw, true
 	}
@@ -134,6 +134,16 @@ func (a *app) bootConfigForSnapshot(src *liveSource) (*snapshotSourceConfig, err
 		return nil, err
 	}
 	return &snapshotSourceConfig{cli: cfg.CLI, exclude: cfg.Exclude}, nil
+}
+
+// explainCLIError adds how to get a Directus runtime to a CLI that
+// cannot run.
+func explainCLIError(err error) error {
+	var ni *directusctl.NotInstalledError
+	if errors.As(err, &ni) {
+		return fmt.Errorf("%w\ninstall Directus with `make directus` (it writes directus/runtime.env), or set TRM_NODE and TRM_DIRECTUS_CLI", err)
+	}
+	return err
 }
 
 // explainRESTError adds what to check to the usual REST failures.

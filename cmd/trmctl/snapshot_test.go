@@ -200,3 +200,22 @@ func TestSnapshotHelp(t *testing.T) {
 		t.Fatalf("unknown subcommand: code %d", r.code)
 	}
 }
+
+// A snapshot lacking a key Directus writes makes Directus 11 delete the
+// collection on apply; lib/snapshot says so neutrally, trmctl names the
+// remedy.
+func TestDiffNamesTheRemedyForASnapshotLackingKeys(t *testing.T) {
+	base, err := os.ReadFile(snapshotFile("base.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lacking := filepath.Join(t.TempDir(), "lacking.yaml")
+	if err := os.WriteFile(lacking, []byte(strings.Replace(string(base), "      icon: router\n      note: null\n", "      icon: router\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", nil, false, "snapshot", "diff", snapshotFile("base.yaml"), lacking)
+	if r.code != 0 || !strings.Contains(r.out, "directus/directus#27877") ||
+		!strings.Contains(r.err, "1 update(s) would be applied by Directus 11 as deletes because "+lacking+" lacks keys the running Directus writes; write it with `trmctl snapshot pull`") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.err)
+	}
+}

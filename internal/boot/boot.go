@@ -68,6 +68,9 @@ func Describe(c snapshot.Change) string {
 	if len(c.Reasons) > 0 {
 		what += ": " + strings.Join(c.Reasons, "; ")
 	}
+	if c.MissingKey != "" {
+		what += "; rewrite the committed snapshot with `trmctl snapshot pull` from a running Directus"
+	}
 	return what
 }
 
@@ -153,7 +156,7 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	t := time.Now()
 	fast, reason, recorded, err := b.unchanged(ctx, pool, prov)
 	if err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: "check the database connection and rerun"}
+		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
 	}
 	if fast {
 		b.step("fast-path", t, "result", "unchanged since the last boot")
@@ -175,7 +178,7 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	}()
 	// Another replica may have provisioned while this one waited.
 	if fast, reason, recorded, err = b.unchanged(ctx, pool, prov); err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: "check the database connection and rerun"}
+		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
 	} else if fast {
 		b.step("fast-path", t, "result", "provisioned by another replica while waiting")
 		out.FastPath, out.Duration = true, time.Since(start)
@@ -217,10 +220,19 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	return out, nil
 }
 
+func checkFix(err error) string {
+	if fix := MigrationFix(err, EntrypointSettings()); fix != "" {
+		return fix
+	}
+	return "check the database connection and rerun"
+}
+
 func (b *Booter) provider(pool *pgxpool.Pool) (*migrations.Provider, error) {
 	p, err := migrations.New(pool, os.DirFS(b.cfg.DBInitDir),
 		migrations.WithSetting("trm.timescaledb", b.cfg.TimescaleDB),
 		migrations.WithAppliedBy(b.by),
+		migrations.WithFileTimeout(b.cfg.DBInitFileTimeout),
+		migrations.WithLockTimeout(b.cfg.DBInitLockTimeout),
 		migrations.WithLogger(b.log.With("step", "db-init")))
 	if err != nil {
 		return nil, &StepError{Step: "db-init", Err: err, Fix: "fix the db-init files named above"}
@@ -339,12 +351,7 @@ func (b *Booter) dbInit(ctx context.Context, prov *migrations.Provider, phase mi
 	t := time.Now()
 	res, err := prov.Apply(ctx, phase)
 	if err != nil {
-		fix := "fix the file named above and rerun; `trmctl migrate status` shows the ledger"
-		var ge *migrations.GuardError
-		if errors.As(err, &ge) {
-			fix = "see each violation's fix above; `trmctl migrate verify` lists them"
-		}
-		return &StepError{Step: "db-init-" + string(phase), Err: err, Fix: fix}
+		return &StepError{Step: "db-init-" + string(phase), Err: err, Fix: MigrationFix(err, EntrypointSettings())}
 	}
 	out.DBInit = append(out.DBInit, res.Applied...)
 	b.step("db-init-"+string(phase), t, "applied", len(res.Applied), "up_to_date", res.UpToDate)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
+	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
 
@@ -47,6 +48,10 @@ type Config struct {
 	CLI     *directusctl.CLI
 	// Environ is the environment given to Directus and the start command.
 	Environ []string
+
+	// DBInitFileTimeout and DBInitLockTimeout bound each db-init file and
+	// each of its lock waits (0: no limit).
+	DBInitFileTimeout, DBInitLockTimeout time.Duration
 }
 
 // Allowance is the set of destructive changes the operator named.
@@ -109,6 +114,8 @@ const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
 //	DB_* (and *_FILE)        Directus's database settings (or TRM_DATABASE_URL)
 //	TRM_DB_WAIT_TIMEOUT      how long to wait for PostgreSQL (default 60s)
 //	TRM_BOOT_LOCK_TIMEOUT    how long to wait for another replica's boot (default 10m)
+//	TRM_DB_INIT_FILE_TIMEOUT how long one db-init file may run (default 10m; 0 no limit)
+//	TRM_DB_INIT_LOCK_TIMEOUT how long a db-init statement may wait for a lock (default 1m; 0 no limit)
 //	TRM_SCHEMA_APPLY         auto | dry-run | skip (default auto)
 //	TRM_ALLOW_DESTRUCTIVE    all, or collection:foo,field:foo.bar,relation:foo.bar
 //	TRM_TIMESCALEDB          required | optional (default required)
@@ -163,6 +170,20 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 	}
 	if c.LockTimeout, err = duration("TRM_BOOT_LOCK_TIMEOUT", 10*time.Minute); err != nil {
 		return nil, err
+	}
+	if c.DBInitFileTimeout, err = duration("TRM_DB_INIT_FILE_TIMEOUT", migrations.DefaultFileTimeout); err != nil {
+		return nil, err
+	}
+	if c.DBInitLockTimeout, err = duration("TRM_DB_INIT_LOCK_TIMEOUT", migrations.DefaultLockTimeout); err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		name string
+		d    time.Duration
+	}{{"TRM_DB_INIT_FILE_TIMEOUT", c.DBInitFileTimeout}, {"TRM_DB_INIT_LOCK_TIMEOUT", c.DBInitLockTimeout}} {
+		if s.d < 0 {
+			return nil, &ConfigError{Setting: s.name, Reason: fmt.Sprintf("%s is negative: want a duration such as 10m, or 0 for no limit", s.d)}
+		}
 	}
 	mode, err := get("TRM_SCHEMA_APPLY", string(ApplyAuto))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,19 +64,41 @@ type CLIError struct {
 	ExitCode int
 	// Message is the first error Directus logged, or the output's tail.
 	Message string
-	// NotInstalled is set when Directus says its tables are missing: run
-	// bootstrap first.
-	NotInstalled bool
-	Output       string
+	// NotBootstrapped is set when Directus says its tables are missing:
+	// the database needs Bootstrap first.
+	NotBootstrapped bool
+	Output          string
 }
 
 func (e *CLIError) Error() string {
 	msg := fmt.Sprintf("directus %s failed (exit %d): %s", e.Command, e.ExitCode, e.Message)
-	if e.NotInstalled {
-		msg += " (the database has no Directus tables: run bootstrap first)"
+	if e.NotBootstrapped {
+		msg += " (the database has no Directus tables: it needs bootstrap first)"
 	}
 	return msg
 }
+
+// NotInstalledError is a CLI that cannot run: no script is set, or
+// Directus is not installed where Script (or the package it belongs to)
+// says. Nothing was started.
+type NotInstalledError struct {
+	// Script is CLI.Script; empty when none was set.
+	Script string
+	// Path is the file that could not be used: the script, or its
+	// package's package.json; empty when no script was set.
+	Path string
+	// Err is the file system's answer; nil when no script was set.
+	Err error
+}
+
+func (e *NotInstalledError) Error() string {
+	if e.Script == "" {
+		return "directus CLI: no script set (CLI.Script: @directus/api/dist/cli/run.js of an installed Directus)"
+	}
+	return fmt.Sprintf("directus CLI: Directus is not installed at %s: %v", e.Path, e.Err)
+}
+
+func (e *NotInstalledError) Unwrap() error { return e.Err }
 
 // Pino levels: 50 error, 60 fatal.
 const levelError = 50
@@ -85,9 +108,12 @@ const levelError = 50
 // changes.
 func (c *CLI) Version() (string, error) {
 	path := filepath.Join(filepath.Dir(c.Script), "..", "..", "package.json")
+	if c.Script == "" {
+		return "", &NotInstalledError{}
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("directus version: %w (is Directus installed? the CLI script is %s)", err, c.Script)
+		return "", &NotInstalledError{Script: c.Script, Path: path, Err: unwrapPath(err)}
 	}
 	var pkg struct{ Name, Version string }
 	if err := json.Unmarshal(b, &pkg); err != nil || pkg.Version == "" {
@@ -101,10 +127,10 @@ func (c *CLI) Version() (string, error) {
 // manages. Cancelling ctx sends SIGTERM, then SIGKILL after Grace.
 func (c *CLI) Command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	if c.Script == "" {
-		return nil, errors.New("directus CLI: no script set (install Directus: make directus)")
+		return nil, &NotInstalledError{}
 	}
 	if _, err := os.Stat(c.Script); err != nil {
-		return nil, fmt.Errorf("directus CLI %s: %w (install Directus: make directus)", c.Script, err)
+		return nil, &NotInstalledError{Script: c.Script, Path: c.Script, Err: unwrapPath(err)}
 	}
 	cmd := exec.CommandContext(ctx, c.Node, append([]string{c.Script}, args...)...)
 	cmd.Dir = c.Dir
@@ -165,8 +191,18 @@ func (r *Result) failure(command string, code int) *CLIError {
 		e.Message = strings.TrimSpace(tail(string(r.Stderr)+string(r.Stdout), 500))
 	}
 	lower := strings.ToLower(e.Output)
-	e.NotInstalled = strings.Contains(lower, "isn't installed") || strings.Contains(lower, "doesn't have directus tables")
+	e.NotBootstrapped = strings.Contains(lower, "isn't installed") || strings.Contains(lower, "doesn't have directus tables")
 	return e
+}
+
+// unwrapPath drops the *fs.PathError around err: NotInstalledError names
+// the path itself.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func parseLogs(b []byte) []LogLine {

@@ -11,7 +11,15 @@
 // [CLI] runs Directus's own command-line script with node and an explicit
 // environment, and turns its outcome into a [*CLIError]: Directus's exit
 // codes lie (a schema apply on a database that was never bootstrapped
-// logs an error and exits 0), so the logs are judged too.
+// logs an error and exits 0), so the logs are judged too; a database
+// without Directus's tables sets [CLIError.NotBootstrapped]. A CLI whose
+// script is not set, or names no installed Directus, fails before
+// starting anything with a *[NotInstalledError] naming the file.
+//
+// Errors say what failed and where, in typed fields; they never name a
+// remedy of a particular program (how Directus gets installed, which
+// command pulls a snapshot): the program that imports this package adds
+// that, keyed on the error's type.
 //
 // # Provisioner
 //

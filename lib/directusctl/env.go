@@ -57,7 +57,7 @@ func (e Env) DatabaseURL() (u string, ok bool, err error) {
 	if c, set, err := e.Get("DB_CLIENT"); err != nil {
 		return "", false, err
 	} else if set && c != "pg" && c != "postgres" {
-		return "", false, &EnvError{Name: "DB_CLIENT", Reason: fmt.Sprintf("is %q; TRM needs PostgreSQL (pg)", c)}
+		return "", false, &EnvError{Name: "DB_CLIENT", Reason: fmt.Sprintf("is %q; only PostgreSQL (pg) is supported", c)}
 	}
 	if cs, set, err := e.Get("DB_CONNECTION_STRING"); err != nil || set {
 		return cs, set, err

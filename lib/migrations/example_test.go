@@ -57,7 +57,8 @@ func ExampleSourceError() {
 }
 
 // Apply at service start-up: a no-op costs one query when nothing is
-// pending; several replicas may run it at once.
+// pending; several replicas may run it at once. Failures are typed, so
+// the service chooses what to tell its operator.
 func ExampleProvider_Apply() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -67,18 +68,27 @@ func ExampleProvider_Apply() {
 		return
 	}
 	defer pool.Close()
-	p, err := migrations.New(pool, os.DirFS("db-init"), migrations.WithSetting("trm.timescaledb", "optional"))
+	p, err := migrations.New(pool, os.DirFS("db-init"),
+		migrations.WithSetting("trm.timescaledb", "optional"),
+		migrations.WithFileTimeout(30*time.Minute))
 	if err != nil {
-		fmt.Println(err)
+		fmt.Println(err) // a *SourceError lists every file to fix, with its line
 		return
 	}
 	res, err := p.Apply(ctx, migrations.PhasePre)
-	var guard *migrations.GuardError
+	var (
+		guard *migrations.GuardError
+		file  *migrations.FileError
+	)
 	switch {
 	case errors.As(err, &guard):
 		for _, v := range guard.Violations {
-			fmt.Println(v.Kind, v.Path, v.Fix)
+			fmt.Println(v.Kind, v.ID(), v.Fix)
 		}
+	case migrations.CauseOf(err) == migrations.CauseReadOnly:
+		fmt.Println("connect to the primary: this database refuses writes")
+	case errors.As(err, &file):
+		fmt.Printf("%s line %d: %v (left started: %v)\n", file.Migration.Path, file.Line, file.Err, file.Started)
 	case err != nil:
 		fmt.Println(err)
 	default:

@@ -28,13 +28,16 @@ const DefaultTable = "migrations_applied"
 // the same database at once: the ledger and an advisory lock make each file
 // apply exactly once.
 type Provider struct {
-	pool       *pgxpool.Pool
-	migrations []Migration
-	ledger     string // quoted schema.table
-	lockKey    string
-	settings   []setting
-	logger     *slog.Logger
-	appliedBy  string
+	pool          *pgxpool.Pool
+	migrations    []Migration
+	schema, table string
+	ledger        string // quoted schema.table
+	lockKey       string
+	settings      []setting
+	logger        *slog.Logger
+	appliedBy     string
+	fileTimeout   time.Duration
+	lockTimeout   time.Duration
 }
 
 type setting struct{ name, value string }
@@ -45,7 +48,27 @@ type config struct {
 	settings      []setting
 	logger        *slog.Logger
 	appliedBy     string
+	fileTimeout   time.Duration
+	lockTimeout   time.Duration
 }
+
+// DefaultFileTimeout is how long one file may run unless WithFileTimeout
+// says otherwise: long enough for an index on a large table, short enough
+// that a file waiting for something that never comes fails while someone
+// is still watching.
+const DefaultFileTimeout = 10 * time.Minute
+
+// DefaultLockTimeout is how long a statement of a file may wait for a
+// lock unless WithLockTimeout says otherwise. While an ALTER TABLE waits
+// for its lock, every other query on that table queues behind it: failing
+// after a minute (the file is rolled back and can run again) is kinder to
+// a live database than waiting for as long as the file may run.
+const DefaultLockTimeout = time.Minute
+
+// cancelGrace is how long the server gets to answer a cancel request sent
+// when a file's deadline passes before the connection is closed, for
+// statements that do not heed a cancel (a COPY waiting for client data).
+const cancelGrace = 5 * time.Second
 
 // Option configures a Provider. Options are validated by New.
 type Option func(*config) error
@@ -85,6 +108,37 @@ func WithSetting(name, value string) Option {
 	}
 }
 
+// WithFileTimeout bounds how long each file may run (default
+// DefaultFileTimeout; 0 leaves only the context's deadline). The server
+// cancels any statement of the file that runs longer (statement_timeout),
+// and when the whole file has run that long the runner cancels what is
+// running and, if the server does not answer within a few seconds, closes
+// the connection. The error is a *FileError with CauseTimeout naming the
+// statement.
+func WithFileTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("WithFileTimeout: %s is negative", d)
+		}
+		c.fileTimeout = d
+		return nil
+	}
+}
+
+// WithLockTimeout bounds how long a statement of a file may wait for a
+// lock another session holds (lock_timeout; default DefaultLockTimeout; 0
+// for no limit but the file's). The error is a *FileError with
+// CauseLockTimeout.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("WithLockTimeout: %s is negative", d)
+		}
+		c.lockTimeout = d
+		return nil
+	}
+}
+
 // WithLogger receives progress (lock waits, each file applied). The
 // default discards it.
 func WithLogger(l *slog.Logger) Option {
@@ -104,6 +158,9 @@ func WithAppliedBy(s string) Option {
 		if strings.TrimSpace(s) == "" {
 			return errors.New("WithAppliedBy: empty")
 		}
+		if strings.ContainsRune(s, 0) {
+			return errors.New("WithAppliedBy: contains a NUL byte")
+		}
 		c.appliedBy = s
 		return nil
 	}
@@ -115,7 +172,7 @@ func New(pool *pgxpool.Pool, fsys fs.FS, opts ...Option) (*Provider, error) {
 	if pool == nil {
 		return nil, errors.New("migrations: nil pool")
 	}
-	c := config{layout: DefaultLayout(), schema: "public", table: DefaultTable}
+	c := config{layout: DefaultLayout(), schema: "public", table: DefaultTable, fileTimeout: DefaultFileTimeout, lockTimeout: DefaultLockTimeout}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
@@ -133,13 +190,17 @@ func New(pool *pgxpool.Pool, fsys fs.FS, opts ...Option) (*Provider, error) {
 		return nil, err
 	}
 	return &Provider{
-		pool:       pool,
-		migrations: ms,
-		ledger:     pgx.Identifier{c.schema, c.table}.Sanitize(),
-		lockKey:    "trm.migrations/" + c.schema + "." + c.table,
-		settings:   c.settings,
-		logger:     c.logger,
-		appliedBy:  c.appliedBy,
+		pool:        pool,
+		migrations:  ms,
+		schema:      c.schema,
+		table:       c.table,
+		ledger:      pgx.Identifier{c.schema, c.table}.Sanitize(),
+		lockKey:     "trm.migrations/" + c.schema + "." + c.table,
+		settings:    c.settings,
+		logger:      c.logger,
+		appliedBy:   c.appliedBy,
+		fileTimeout: c.fileTimeout,
+		lockTimeout: c.lockTimeout,
 	}, nil
 }
 
@@ -194,18 +255,20 @@ type ledgerRow struct {
 }
 
 // readLedger returns the ledger rows, or none when the table does not exist
-// yet. One round trip: the simple protocol needs no prepare step.
+// yet. One round trip: the unnamed statement is parsed, bound and run in
+// one exchange, and unlike pgx's simple protocol it works whatever the
+// session's standard_conforming_strings and client_encoding.
 func (p *Provider) readLedger(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }) ([]ledgerRow, error) {
-	rows, err := q.Query(ctx, "SELECT phase, version, name, path, checksum, state, applied_at, duration_ms, applied_by FROM "+p.ledger+" ORDER BY phase DESC, version", pgx.QueryExecModeSimpleProtocol)
+	rows, err := q.Query(ctx, "SELECT phase, version, name, path, checksum, state, applied_at, duration_ms, applied_by FROM "+p.ledger+" ORDER BY phase DESC, version", pgx.QueryExecModeExec)
 	if err == nil {
 		var out []ledgerRow
 		for rows.Next() {
 			var r ledgerRow
 			if err := rows.Scan(&r.phase, &r.version, &r.name, &r.path, &r.sum, &r.state, &r.appliedAt, &r.durationMillis, &r.appliedBy); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("read ledger %s: %w", p.ledger, err)
+				return nil, p.dbError(ctx, "read the ledger", err)
 			}
 			out = append(out, r)
 		}
@@ -218,7 +281,11 @@ func (p *Provider) readLedger(ctx context.Context, q interface {
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("read ledger %s: %w", p.ledger, err)
+	return nil, p.dbError(ctx, "read the ledger", err)
+}
+
+func (p *Provider) dbError(ctx context.Context, op string, err error) *DatabaseError {
+	return &DatabaseError{Op: op, Table: p.ledger, Cause: classify(ctx, err, false), Err: err}
 }
 
 // compare builds the report for the given phases (all when none). Guards
@@ -250,8 +317,9 @@ func (p *Provider) compare(rows []ledgerRow, phases []Phase) *Report {
 		case !applied && m.Version < highest[m.Phase]:
 			fst.State = StateOutOfOrder
 			rep.Violations = append(rep.Violations, Violation{Kind: OutOfOrder, Phase: m.Phase, Version: m.Version, Name: m.Name, Path: m.Path,
+				Checksum: m.Checksum, HighestApplied: highest[m.Phase], NoTransaction: m.NoTransaction,
 				Detail: fmt.Sprintf("pending, but version %d of phase %s is already applied", highest[m.Phase], m.Phase),
-				Fix:    fmt.Sprintf("renumber it above %d (e.g. with `trmctl migrate new`), or if it was already applied by hand, `trmctl migrate baseline`", highest[m.Phase])})
+				Fix:    fmt.Sprintf("renumber it above %d; or, if it was already applied by hand, baseline it", highest[m.Phase])})
 		case !applied:
 			fst.State = StatePending
 			if selected[m.Phase] {
@@ -260,17 +328,26 @@ func (p *Provider) compare(rows []ledgerRow, phases []Phase) *Report {
 		default:
 			fst.LedgerChecksum, fst.AppliedAt, fst.AppliedBy = r.sum, r.appliedAt, r.appliedBy
 			fst.Duration = time.Duration(r.durationMillis * float64(time.Millisecond))
+			v := Violation{Phase: m.Phase, Version: m.Version, Name: m.Name, Path: m.Path, Checksum: m.Checksum, LedgerChecksum: r.sum,
+				At: r.appliedAt, By: r.appliedBy, NoTransaction: m.NoTransaction}
 			switch {
 			case r.state == "started":
 				fst.State = StateStarted
-				rep.Violations = append(rep.Violations, Violation{Kind: Incomplete, Phase: m.Phase, Version: m.Version, Name: m.Name, Path: m.Path,
-					Detail: fmt.Sprintf("ran outside a transaction, started %s by %s and never finished", r.appliedAt.Format(time.RFC3339), r.appliedBy),
-					Fix:    fmt.Sprintf("check what it left behind (e.g. an INVALID index), then `trmctl migrate repair` to run it again, or `trmctl migrate repair --mark-applied %s` if it did finish", m.ID())})
+				v.Kind = Incomplete
+				if m.NoTransaction {
+					v.Detail = fmt.Sprintf("ran outside a transaction, started %s by %s and never finished", r.appliedAt.Format(time.RFC3339), r.appliedBy)
+					v.Fix = "check what it left behind (e.g. an INVALID index), then repair: retry it, or mark it applied if it did finish"
+				} else {
+					v.Detail = fmt.Sprintf("ended the runner's transaction itself (started %s by %s) and failed after: what it ran before that is committed", r.appliedAt.Format(time.RFC3339), r.appliedBy)
+					v.Fix = "remove the transaction control from the file, check what the committed part left behind, then repair: retry it, or mark it applied if it did finish"
+				}
+				rep.Violations = append(rep.Violations, v)
 			case r.sum != m.Checksum:
 				fst.State = StateChanged
-				rep.Violations = append(rep.Violations, Violation{Kind: Changed, Phase: m.Phase, Version: m.Version, Name: m.Name, Path: m.Path,
-					Detail: fmt.Sprintf("content changed since it was applied on %s: ledger sha256 %s, file sha256 %s", r.appliedAt.Format(time.RFC3339), r.sum, m.Checksum),
-					Fix:    fmt.Sprintf("restore the applied version (git log -p -- %s) and put the change in a new file; if the edit is harmless (a comment), `trmctl migrate repair --accept-checksum %s`", m.Path, m.ID())})
+				v.Kind = Changed
+				v.Detail = fmt.Sprintf("content changed since it was applied on %s: ledger sha256 %s, file sha256 %s", r.appliedAt.Format(time.RFC3339), r.sum, m.Checksum)
+				v.Fix = "restore the applied version and put the change in a new file; if the edit is harmless (a comment), repair it by accepting the new checksum"
+				rep.Violations = append(rep.Violations, v)
 			case r.state == "baselined":
 				fst.State = StateBaselined
 			default:
@@ -285,9 +362,9 @@ func (p *Provider) compare(rows []ledgerRow, phases []Phase) *Report {
 		if seen[key{r.phase, r.version}] {
 			continue
 		}
-		v := Violation{Kind: Missing, Phase: r.phase, Version: r.version, Name: r.name, Path: r.path,
+		v := Violation{Kind: Missing, Phase: r.phase, Version: r.version, Name: r.name, Path: r.path, LedgerChecksum: r.sum, At: r.appliedAt, By: r.appliedBy,
 			Detail: fmt.Sprintf("applied on %s by %s but not in the source", r.appliedAt.Format(time.RFC3339), r.appliedBy),
-			Fix:    fmt.Sprintf("restore the file (git log --all -- '*%s*'), or if it was removed on purpose, `trmctl migrate repair --forget %s/%s`", r.name, r.phase, strings.TrimSuffix(filepath.Base(r.path), ".sql"))}
+			Fix:    "restore the file; or, if it was removed on purpose, repair the ledger by forgetting it"}
 		rep.Violations = append(rep.Violations, v)
 		if selected[r.phase] {
 			rep.Files = append(rep.Files, FileStatus{Phase: r.phase, Version: r.version, Name: r.name, Path: r.path, State: StateMissing,
@@ -371,9 +448,9 @@ func (p *Provider) Apply(ctx context.Context, phases ...Phase) (*Result, error) 
 		return &Result{UpToDate: countDone(rep.Files), Duration: time.Since(start)}, nil
 	}
 	res := &Result{Locked: true}
-	err = p.locked(ctx, func(conn *pgx.Conn, waited time.Duration) error {
-		res.LockWait = waited
-		rows, err := p.readLedger(ctx, conn)
+	err = p.locked(ctx, func(s *session) error {
+		res.LockWait = s.waited
+		rows, err := p.readLedger(ctx, s.conn)
 		if err != nil {
 			return err
 		}
@@ -383,7 +460,11 @@ func (p *Provider) Apply(ctx context.Context, phases ...Phase) (*Result, error) 
 		}
 		res.UpToDate = countDone(rep.Files)
 		for i, m := range rep.Pending {
-			d, err := p.applyOne(ctx, conn, m, i == len(rep.Pending)-1)
+			// A file may leave session state behind (SET, temporary
+			// tables, prepared statements): the connection must not go
+			// back to the caller's pool.
+			s.dirty = true
+			d, err := p.applyOne(ctx, s.conn, m, i == len(rep.Pending)-1)
 			if err != nil {
 				return err
 			}
@@ -409,55 +490,66 @@ func countDone(files []FileStatus) int {
 	return n
 }
 
+// session is the dedicated connection that holds the migration lock.
+type session struct {
+	conn   *pgx.Conn
+	waited time.Duration
+	// dirty is set once a file ran on it: it is closed, not returned to
+	// the pool.
+	dirty bool
+}
+
 // locked runs fn on a dedicated connection holding the migration lock,
 // after making sure the ledger table exists.
-func (p *Provider) locked(ctx context.Context, fn func(*pgx.Conn, time.Duration) error) (err error) {
+func (p *Provider) locked(ctx context.Context, fn func(*session) error) (err error) {
 	pc, err := p.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("migrations: connect: %w", err)
+		return p.dbError(ctx, "connect", err)
 	}
-	conn := pc.Conn()
+	s := &session{conn: pc.Conn()}
 	defer func() {
 		// A connection whose session state is uncertain (a failed file, a
-		// lock release that failed) must not go back to the pool: closing
-		// it is what releases the lock and the session settings for sure.
-		if err != nil && !conn.IsClosed() {
+		// lock release that failed, SQL that ran on it) must not go back
+		// to the pool: closing it is what releases the lock and the
+		// session settings for sure.
+		if (err != nil || s.dirty) && !s.conn.IsClosed() {
 			pc.Hijack().Close(context.Background())
 			return
 		}
 		pc.Release()
 	}()
 	var dbName string
-	if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&dbName); err != nil {
-		return fmt.Errorf("migrations: %w", err)
+	if err := s.conn.QueryRow(ctx, "SELECT current_database()").Scan(&dbName); err != nil {
+		return p.dbError(ctx, "connect", err)
 	}
 	p.logger.LogAttrs(ctx, slog.LevelDebug, "taking migration lock", slog.String("key", p.lockKey))
-	lock, err := advisorylock.Acquire(ctx, conn, p.lockKey+"@"+dbName)
+	lock, err := advisorylock.Acquire(ctx, s.conn, p.lockKey+"@"+dbName)
 	if err != nil {
 		var te *advisorylock.TimeoutError
 		if errors.As(err, &te) {
 			return &LockTimeoutError{Waited: te.Waited, Holder: te.Holder}
 		}
-		return fmt.Errorf("migrations: %w", err)
+		return p.dbError(ctx, "take the migration lock", err)
 	}
+	s.waited = lock.Waited
 	if lock.Waited > 0 {
 		p.logger.LogAttrs(ctx, slog.LevelInfo, "waited for migration lock", slog.Duration("waited", lock.Waited))
 	}
 	defer func() {
 		if rerr := lock.Release(context.WithoutCancel(ctx)); rerr != nil && err == nil {
-			err = rerr
+			err = p.dbError(ctx, "release the migration lock", rerr)
 		}
 	}()
-	if _, err := conn.Exec(ctx, p.ledgerDDL()); err != nil {
-		return fmt.Errorf("migrations: create ledger %s: %w", p.ledger, err)
+	if err := exec(ctx, s.conn, p.ledgerDDL()); err != nil {
+		return p.dbError(ctx, "create the ledger", err)
 	}
-	return fn(conn, lock.Waited)
+	return fn(s)
 }
 
 func (p *Provider) ledgerDDL() string {
 	schema := ""
-	if i := strings.Index(p.ledger, "."); i > 0 && p.ledger[:i] != `"public"` {
-		schema = "CREATE SCHEMA IF NOT EXISTS " + p.ledger[:i] + ";\n"
+	if p.schema != "public" {
+		schema = "CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{p.schema}.Sanitize() + ";\n"
 	}
 	return schema + `CREATE TABLE IF NOT EXISTS ` + p.ledger + ` (
   phase       text             NOT NULL CHECK (phase IN ('pre', 'post')),
@@ -471,12 +563,95 @@ func (p *Provider) ledgerDDL() string {
   applied_by  text             NOT NULL,
   PRIMARY KEY (phase, version)
 );
-COMMENT ON TABLE ` + p.ledger + ` IS 'db-init migrations applied by lib/migrations. Do not edit by hand: use trmctl migrate repair.'`
+COMMENT ON TABLE ` + p.ledger + ` IS 'Ledger of applied SQL migrations: one row per file, with its checksum. A started row is a file that did not finish. Change it only through the migration runner''s repair and baseline operations, never by hand.'`
 }
 
-// quote returns s as an SQL string literal. standard_conforming_strings is
-// forced on in the same query string, so doubling quotes is sufficient.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// quote returns s as an SQL string literal that lexes the same whatever
+// standard_conforming_strings says: an E” string with quotes doubled and
+// backslashes escaped. Values never hold NUL: the options refuse it.
+func quote(s string) string {
+	return "E'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+}
+
+// exec runs a simple-protocol query string and discards its results.
+func exec(ctx context.Context, conn *pgx.Conn, sql string) error {
+	_, err := execCount(ctx, conn, sql)
+	return err
+}
+
+// execCount runs a simple-protocol query string and returns how many of
+// its statements completed: when one fails, the count is its index.
+func execCount(ctx context.Context, conn *pgx.Conn, sql string) (int, error) {
+	mrr := conn.PgConn().Exec(ctx, sql)
+	done := 0
+	for mrr.NextResult() {
+		if _, err := mrr.ResultReader().Close(); err == nil {
+			done++
+		}
+	}
+	return done, mrr.Close()
+}
+
+// lexLikeTheCheck makes the session lex query strings as the load-time
+// check did: standard_conforming_strings on (a database may default to
+// off, and a file may turn it off), and client_encoding UTF8 (in a
+// client-only encoding such as SJIS the second byte of a character can be
+// a backslash, which the server does not see but a byte-level lexer
+// does). The server reports both settings whenever they change, so this
+// costs a round trip only when one is off.
+func lexLikeTheCheck(ctx context.Context, conn *pgx.Conn) error {
+	var set []string
+	if conn.PgConn().ParameterStatus("standard_conforming_strings") != "on" {
+		set = append(set, "SET standard_conforming_strings = on")
+	}
+	if conn.PgConn().ParameterStatus("client_encoding") != "UTF8" {
+		set = append(set, "SET client_encoding = 'UTF8'")
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return exec(ctx, conn, strings.Join(set, ";"))
+}
+
+// sessionSettings are the settings a file runs under, values as SQL.
+func (p *Provider) sessionSettings() []setting {
+	var out []setting
+	if p.fileTimeout > 0 {
+		out = append(out, setting{"statement_timeout", fmt.Sprint(p.fileTimeout.Milliseconds())})
+	}
+	out = append(out, setting{"lock_timeout", fmt.Sprint(p.lockTimeout.Milliseconds())})
+	for _, s := range p.settings {
+		out = append(out, setting{s.name, quote(s.value)})
+	}
+	return out
+}
+
+// deadline bounds one file by the file timeout: when it passes, the
+// statement running is cancelled on the server, and cancelGrace later the
+// connection is closed (a COPY waiting for client data does not heed a
+// cancel). stop reports whether the deadline passed; it returns only once
+// no cancel request is in flight, so none can hit a later statement.
+func (p *Provider) deadline(ctx context.Context, conn *pgx.Conn) (context.Context, func() bool) {
+	if p.fileTimeout <= 0 {
+		return ctx, func() bool { return false }
+	}
+	fctx, cancel := context.WithTimeout(ctx, p.fileTimeout+cancelGrace)
+	fired := make(chan struct{})
+	t := time.AfterFunc(p.fileTimeout, func() {
+		defer close(fired)
+		cctx, c := context.WithTimeout(context.WithoutCancel(ctx), cancelGrace)
+		defer c()
+		_ = conn.PgConn().CancelRequest(cctx)
+	})
+	return fctx, func() bool {
+		defer cancel()
+		if t.Stop() {
+			return false
+		}
+		<-fired
+		return true
+	}
+}
 
 // applyOne runs one file. Only the last file of a run (last) waits for its
 // commit to reach the disk: flushing that commit's WAL flushes every
@@ -487,86 +662,214 @@ func (p *Provider) applyOne(ctx context.Context, conn *pgx.Conn, m Migration, la
 	if m.NoTransaction {
 		return p.applyNoTx(ctx, conn, m)
 	}
-	// One round trip per file: BEGIN, the settings, the file, its ledger
-	// row and COMMIT in one simple-protocol query string. The duration is
-	// measured by the server, from receipt of the string to the insert.
+	if err := lexLikeTheCheck(ctx, conn); err != nil {
+		return 0, p.dbError(ctx, "prepare the session for "+m.Path, err)
+	}
+	// One round trip per file: BEGIN, the settings, the ledger row as
+	// started, the file, the row as applied and COMMIT in one
+	// simple-protocol query string.
+	//
+	// The started row is what keeps the ledger honest when a file ends
+	// the transaction itself (a COMMIT the load-time check did not
+	// recognise): it is committed with whatever ran before, so the file
+	// stays visibly unfinished. The final INSERT proves the transaction is
+	// still the one that wrote that row; if not, its NULL checksum fails
+	// the statement, which rolls back whatever ran since.
 	var pre strings.Builder
-	pre.WriteString("BEGIN;\nSET LOCAL standard_conforming_strings = on;\n")
+	pre.WriteString("BEGIN;\n")
+	prefix := 1
 	if !last {
 		pre.WriteString("SET LOCAL synchronous_commit = off;\n")
+		prefix++
 	}
-	for _, s := range p.settings {
-		fmt.Fprintf(&pre, "SET LOCAL %s = %s;\n", s.name, quote(s.value))
+	for _, s := range p.sessionSettings() {
+		fmt.Fprintf(&pre, "SET LOCAL %s = %s;\n", s.name, s.value)
+		prefix++
 	}
-	prefix := pre.String()
-	sql := prefix + m.SQL + "\n;\n" + fmt.Sprintf(
-		"INSERT INTO %s (phase, version, name, path, checksum, state, applied_by, duration_ms) VALUES (%s, %d, %s, %s, %s, 'applied', %s, 1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()));\nCOMMIT;",
+	fmt.Fprintf(&pre, "INSERT INTO %s (phase, version, name, path, checksum, state, applied_by) VALUES (%s, %d, %s, %s, %s, 'started', %s);\n",
 		p.ledger, quote(string(m.Phase)), m.Version, quote(m.Name), quote(m.Path), quote(m.Checksum), quote(p.appliedBy))
+	prefix++
+	head := pre.String()
+	sql := head + m.SQL + "\n;\n" + fmt.Sprintf(
+		`INSERT INTO %[1]s (phase, version, name, path, checksum, state, applied_by, duration_ms)
+VALUES (%[2]s, %[3]d, %[4]s, %[5]s,
+        CASE WHEN EXISTS (SELECT FROM %[1]s WHERE phase = %[2]s AND version = %[3]d AND xmin = pg_current_xact_id()::xid) THEN %[6]s END,
+        'applied', %[7]s, 1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()))
+ON CONFLICT (phase, version) DO UPDATE SET state = 'applied', duration_ms = EXCLUDED.duration_ms;
+COMMIT;`,
+		p.ledger, quote(string(m.Phase)), m.Version, quote(m.Name), quote(m.Path), quote(m.Checksum), quote(p.appliedBy))
+	fctx, stop := p.deadline(ctx, conn)
 	start := time.Now()
-	_, err := conn.Exec(ctx, sql)
+	done, err := execCount(fctx, conn, sql)
 	took := time.Since(start)
-	if err != nil {
-		rollback(conn)
-		return took, p.fileError(m, err, utf8.RuneCountInString(prefix), 0)
+	timedOut := stop()
+	if err == nil && conn.PgConn().TxStatus() == 'I' {
+		return took, nil
 	}
-	return took, nil
+	rollback(conn)
+	stillOpen := err == nil
+	if stillOpen {
+		err = errors.New("the transaction was still open after the runner's COMMIT")
+	}
+	fe := p.fileError(ctx, m, err, timedOut, done-prefix, utf8.RuneCountInString(head))
+	var pgErr *pgconn.PgError
+	ownCheck := stillOpen || errors.As(err, &pgErr) && pgErr.Code == "23502" && pgErr.SchemaName == p.schema && pgErr.TableName == p.table && pgErr.ColumnName == "checksum"
+	if started := p.startedRow(ctx, conn, m); started || ownCheck {
+		// The server ran transaction control the check did not see, so
+		// its count of statements is not the check's: only a position
+		// the server reported locates the failure.
+		fe.Cause, fe.Started, fe.Statement, fe.Text = CauseTransactionControl, started, 0, ""
+		if ownCheck || positionOf(err) == 0 {
+			fe.Line, fe.Column = 0, 0
+		}
+	}
+	return took, fe
+}
+
+// startedRow reports whether the ledger holds m as started: after a
+// transactional file failed, that means it committed part of itself. It
+// asks on the session's connection when it survived (a pool of one would
+// have no other), else on a new one.
+func (p *Provider) startedRow(ctx context.Context, conn *pgx.Conn, m Migration) bool {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelGrace)
+	defer cancel()
+	q := "SELECT count(*) FROM " + p.ledger + " WHERE phase = $1 AND version = $2 AND state = 'started'"
+	var n int
+	var err error
+	if !conn.IsClosed() {
+		err = conn.QueryRow(qctx, q, string(m.Phase), m.Version).Scan(&n)
+	} else {
+		err = p.pool.QueryRow(qctx, q, string(m.Phase), m.Version).Scan(&n)
+	}
+	return err == nil && n > 0
 }
 
 func rollback(conn *pgx.Conn) {
 	if conn.IsClosed() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cancelGrace)
 	defer cancel()
-	_, _ = conn.Exec(ctx, "ROLLBACK")
+	_ = exec(ctx, conn, "ROLLBACK")
 }
 
 // applyNoTx records the file as started, runs its statements one by one in
 // autocommit mode, then marks it applied. A crash in between leaves the
 // started row, which blocks later runs until an operator repairs it.
+// Statements are split as the server will lex them: when a statement
+// changes standard_conforming_strings (the server reports it), the rest
+// of the file is split again.
 func (p *Provider) applyNoTx(ctx context.Context, conn *pgx.Conn, m Migration) (time.Duration, error) {
-	if _, err := conn.Exec(ctx, "INSERT INTO "+p.ledger+" (phase, version, name, path, checksum, state, applied_by) VALUES ($1, $2, $3, $4, $5, 'started', $6)",
-		string(m.Phase), m.Version, m.Name, m.Path, m.Checksum, p.appliedBy); err != nil {
-		return 0, fmt.Errorf("migration %s: record start: %w", m.Path, err)
+	if err := lexLikeTheCheck(ctx, conn); err != nil {
+		return 0, p.dbError(ctx, "prepare the session for "+m.Path, err)
 	}
-	for _, s := range p.settings {
-		if _, err := conn.Exec(ctx, "SELECT set_config($1, $2, false)", s.name, s.value); err != nil {
-			return 0, fmt.Errorf("migration %s: session setting %s: %w", m.Path, s.name, err)
-		}
+	var begin strings.Builder
+	fmt.Fprintf(&begin, "INSERT INTO %s (phase, version, name, path, checksum, state, applied_by) VALUES (%s, %d, %s, %s, %s, 'started', %s)",
+		p.ledger, quote(string(m.Phase)), m.Version, quote(m.Name), quote(m.Path), quote(m.Checksum), quote(p.appliedBy))
+	for _, s := range p.sessionSettings() {
+		fmt.Fprintf(&begin, ";\nSET %s = %s", s.name, s.value)
 	}
+	if err := exec(ctx, conn, begin.String()); err != nil {
+		return 0, p.dbError(ctx, "record the start of "+m.Path, err)
+	}
+	fctx, stop := p.deadline(ctx, conn)
 	start := time.Now()
-	for _, st := range SplitStatements(m.SQL) {
-		if _, err := conn.Exec(ctx, st.SQL); err != nil {
-			return time.Since(start), p.fileError(m, err, 0, st.Offset)
+	standard := true
+	stmts := scanStatements(m.SQL, 0, standard).stmts
+	for i := 0; i < len(stmts); i++ {
+		st := stmts[i]
+		if what := clientData(m.SQL, st); what != "" {
+			stop()
+			fe := p.locate(&FileError{Migration: m, Cause: CauseClientData, Started: true, Err: fmt.Errorf("%s refused", what)}, i, st)
+			return time.Since(start), fe
+		}
+		if _, err := execCount(fctx, conn, st.SQL); err != nil {
+			timedOut := stop()
+			fe := p.fileError(ctx, m, err, timedOut, -1, 0)
+			fe.Started = true
+			p.locate(fe, i, st)
+			if pos := positionOf(err); pos > 0 {
+				fe.Line, fe.Column = lineColumn(m.SQL, st.Offset, pos-1)
+			}
+			return time.Since(start), fe
+		}
+		if now := conn.PgConn().ParameterStatus("standard_conforming_strings") == "on"; now != standard {
+			standard = now
+			stmts = append(stmts[:i+1], scanStatements(m.SQL, st.Offset+len(st.SQL), standard).stmts...)
 		}
 	}
 	took := time.Since(start)
-	for _, s := range p.settings {
-		if _, err := conn.Exec(ctx, "RESET "+s.name); err != nil {
-			return took, fmt.Errorf("migration %s: reset session setting %s: %w", m.Path, s.name, err)
-		}
+	stop()
+	if conn.PgConn().TxStatus() != 'I' {
+		rollback(conn)
+		return took, &FileError{Migration: m, Cause: CauseTransactionControl, Started: true, Err: errors.New("the file ended with a transaction still open")}
 	}
-	if _, err := conn.Exec(ctx, "UPDATE "+p.ledger+" SET state = 'applied', duration_ms = $3 WHERE phase = $1 AND version = $2",
-		string(m.Phase), m.Version, float64(took)/float64(time.Millisecond)); err != nil {
-		return took, fmt.Errorf("migration %s ran but could not be marked applied (it stays started; `trmctl migrate repair --mark-applied %s`): %w", m.Path, m.ID(), err)
+	var end strings.Builder
+	for _, s := range p.sessionSettings() {
+		end.WriteString("RESET " + s.name + ";\n")
+	}
+	fmt.Fprintf(&end, "UPDATE %s SET state = 'applied', duration_ms = %g WHERE phase = %s AND version = %d",
+		p.ledger, float64(took)/float64(time.Millisecond), quote(string(m.Phase)), m.Version)
+	if err := exec(ctx, conn, end.String()); err != nil {
+		return took, &FileError{Migration: m, Cause: classify(ctx, err, false), Started: true,
+			Err: fmt.Errorf("every statement ran, but marking the file applied in the ledger failed: %w", err)}
 	}
 	return took, nil
 }
 
-// fileError locates a server error in the file. The server's position
-// counts characters from the start of the query string sent; prefixRunes
-// is how many of them came before the file, byteOffset where in the file
-// the string started.
-func (p *Provider) fileError(m Migration, err error, prefixRunes, byteOffset int) error {
-	fe := &FileError{Migration: m, Err: err}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Position > 0 {
-		pos := int(pgErr.Position) - 1 - prefixRunes
-		if pos >= 0 {
-			fe.Line, fe.Column = lineColumn(m.SQL, byteOffset, pos)
-		}
+// fileError builds the error of a failed file. done is how many of the
+// file's statements completed before the failure (negative when not
+// known); headRunes is how many characters came before the file in the
+// query string, for the server's error position.
+func (p *Provider) fileError(ctx context.Context, m Migration, err error, timedOut bool, done, headRunes int) *FileError {
+	fe := &FileError{Migration: m, Cause: classify(ctx, err, timedOut), Err: err}
+	switch fe.Cause {
+	case CauseTimeout:
+		fe.Timeout = p.fileTimeout
+	case CauseLockTimeout:
+		fe.Timeout = p.lockTimeout
+	}
+	if done < 0 {
+		return fe
+	}
+	stmts := scanStatements(m.SQL, 0, true).stmts
+	if done < len(stmts) {
+		p.locate(fe, done, stmts[done])
+	}
+	if pos := positionOf(err) - 1 - headRunes; pos >= 0 && pos < utf8.RuneCountInString(m.SQL) {
+		fe.Line, fe.Column = lineColumn(m.SQL, 0, pos)
 	}
 	return fe
+}
+
+// locate names the i-th (0-based) statement st of the file as the one
+// that failed.
+func (p *Provider) locate(fe *FileError, i int, st stmt) *FileError {
+	fe.Statement = i + 1
+	fe.Line, fe.Column = lineColumn(fe.Migration.SQL, 0, utf8.RuneCountInString(fe.Migration.SQL[:st.first]))
+	fe.Text = excerpt(fe.Migration.SQL[st.first : st.Offset+len(st.SQL)])
+	return fe
+}
+
+// positionOf returns the server's 1-based character position of an
+// error, or 0.
+func positionOf(err error) int {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return int(pgErr.Position)
+	}
+	return 0
+}
+
+// excerpt shortens a statement to one line for a message.
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 60
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-3]) + "..."
 }
 
 // lineColumn converts a character position, counted from byteOffset in

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -19,8 +18,8 @@ func (p *Provider) Baseline(ctx context.Context, through int64, phases ...Phase)
 		return nil, fmt.Errorf("baseline: version %d: must be 1 or more", through)
 	}
 	var done []Migration
-	err := p.locked(ctx, func(conn *pgx.Conn, _ time.Duration) error {
-		rows, err := p.readLedger(ctx, conn)
+	err := p.locked(ctx, func(s *session) error {
+		rows, err := p.readLedger(ctx, s.conn)
 		if err != nil {
 			return err
 		}
@@ -54,9 +53,12 @@ func (p *Provider) Baseline(ctx context.Context, through int64, phases ...Phase)
 		if len(done) == 0 {
 			return nil
 		}
-		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
 			return tx.SendBatch(ctx, batch).Close()
-		})
+		}); err != nil {
+			return p.dbError(ctx, "write the ledger", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -92,8 +94,8 @@ type RepairAction struct {
 // nothing is changed.
 func (p *Provider) Repair(ctx context.Context, req RepairRequest) ([]RepairAction, error) {
 	var actions []RepairAction
-	err := p.locked(ctx, func(conn *pgx.Conn, _ time.Duration) error {
-		rows, err := p.readLedger(ctx, conn)
+	err := p.locked(ctx, func(s *session) error {
+		rows, err := p.readLedger(ctx, s.conn)
 		if err != nil {
 			return err
 		}
@@ -149,9 +151,12 @@ func (p *Provider) Repair(ctx context.Context, req RepairRequest) ([]RepairActio
 		if batch.Len() == 0 {
 			return nil
 		}
-		return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := pgx.BeginFunc(ctx, s.conn, func(tx pgx.Tx) error {
 			return tx.SendBatch(ctx, batch).Close()
-		})
+		}); err != nil {
+			return p.dbError(ctx, "write the ledger", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -143,12 +143,12 @@ func Load(fsys fs.FS, layout Layout) ([]Migration, error) {
 		}
 		phase, ok := dirs[path.Dir(p)]
 		if !ok {
-			problems = append(problems, SourceProblem{Path: p, Reason: "SQL file outside the phase directories", Fix: fmt.Sprintf("move it to %s (pre-schema) or %s (post-schema), or rename it so it does not end in .sql", layout.PreDir, layout.PostDir)})
+			problems = append(problems, SourceProblem{Path: p, Rule: RuleLocation, Reason: "SQL file outside the phase directories", Fix: fmt.Sprintf("move it to %s (pre-schema) or %s (post-schema), or rename it so it does not end in .sql", layout.PreDir, layout.PostDir)})
 			return nil
 		}
 		version, name, err := ParseFileName(path.Base(p))
 		if err != nil {
-			problems = append(problems, SourceProblem{Path: p, Reason: err.Error(), Fix: "rename it, e.g. 004_add_indexes.sql (trmctl migrate new NAME creates the next file)"})
+			problems = append(problems, SourceProblem{Path: p, Rule: RuleFileName, Reason: err.Error(), Fix: "rename it as NNN_name.sql, numbered after the files of its phase, e.g. 004_add_indexes.sql"})
 			return nil
 		}
 		content, err := fs.ReadFile(fsys, p)
@@ -157,14 +157,12 @@ func Load(fsys fs.FS, layout Layout) ([]Migration, error) {
 		}
 		noTx, err := parseDirectives(string(content))
 		if err != nil {
-			problems = append(problems, SourceProblem{Path: p, Reason: err.Error(), Fix: "put \"-- migrate: no-transaction\" alone on the first line, or remove it"})
+			problems = append(problems, SourceProblem{Path: p, Rule: RuleDirective, Reason: err.Error(), Fix: "put \"-- migrate: no-transaction\" alone on the first line, or remove it"})
 			return nil
 		}
-		if !noTx {
-			if stmt := transactionControl(string(content)); stmt != "" {
-				problems = append(problems, SourceProblem{Path: p, Reason: fmt.Sprintf("contains transaction control (%s) but runs inside the runner's transaction", stmt), Fix: "remove it: each file already commits atomically with its ledger row; or put \"-- migrate: no-transaction\" on the first line"})
-				return nil
-			}
+		if ps := statementProblems(p, string(content), noTx); len(ps) > 0 {
+			problems = append(problems, ps...)
+			return nil
 		}
 		out = append(out, Migration{Phase: phase, Version: version, Name: name, Path: p, Checksum: Checksum(content), NoTransaction: noTx, SQL: string(content)})
 		return nil
@@ -186,12 +184,12 @@ func duplicates(ms []Migration) []SourceProblem {
 	byName := map[string]string{}
 	for _, m := range ms {
 		if other, ok := byVersion[m.Phase][m.Version]; ok {
-			problems = append(problems, SourceProblem{Path: m.Path, Reason: fmt.Sprintf("version %d is also used by %s in phase %s", m.Version, other, m.Phase), Fix: "renumber the newer file above the highest existing version"})
+			problems = append(problems, SourceProblem{Path: m.Path, Rule: RuleDuplicate, Reason: fmt.Sprintf("version %d is also used by %s in phase %s", m.Version, other, m.Phase), Fix: "renumber the newer file above the highest existing version"})
 		} else {
 			byVersion[m.Phase][m.Version] = m.Path
 		}
 		if other, ok := byName[m.Name]; ok {
-			problems = append(problems, SourceProblem{Path: m.Path, Reason: fmt.Sprintf("name %q is also used by %s (names are unique across phases)", m.Name, other), Fix: "give the file a distinct name"})
+			problems = append(problems, SourceProblem{Path: m.Path, Rule: RuleDuplicate, Reason: fmt.Sprintf("name %q is also used by %s (names are unique across phases)", m.Name, other), Fix: "give the file a distinct name"})
 		} else {
 			byName[m.Name] = m.Path
 		}
@@ -210,47 +208,4 @@ func sortMigrations(ms []Migration) {
 		}
 		return ms[i].Path < ms[j].Path
 	})
-}
-
-// transactionControl returns the first statement that would end or nest the
-// runner's transaction, or "" when there is none.
-func transactionControl(sql string) string {
-	for _, st := range SplitStatements(sql) {
-		words := strings.Fields(strings.ToUpper(stripComments(st.SQL)))
-		if len(words) == 0 {
-			continue
-		}
-		switch first := strings.TrimSuffix(words[0], ";"); first {
-		case "BEGIN", "COMMIT", "END", "ABORT":
-			return first
-		case "START":
-			if len(words) > 1 && strings.TrimSuffix(words[1], ";") == "TRANSACTION" {
-				return "START TRANSACTION"
-			}
-		case "ROLLBACK":
-			if len(words) == 1 || !strings.HasPrefix(words[1], "TO") {
-				return "ROLLBACK"
-			}
-		}
-	}
-	return ""
-}
-
-// stripComments removes leading comments and whitespace.
-func stripComments(s string) string {
-	for {
-		s = strings.TrimLeft(s, " \t\r\n")
-		switch {
-		case strings.HasPrefix(s, "--"):
-			nl := strings.IndexByte(s, '\n')
-			if nl < 0 {
-				return ""
-			}
-			s = s[nl+1:]
-		case strings.HasPrefix(s, "/*"):
-			s = s[skipBlockComment(s, 0):]
-		default:
-			return s
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 func mapFS(kv ...string) fstest.MapFS {
@@ -54,34 +55,55 @@ func TestLoadReportsEveryProblemNamingTheFile(t *testing.T) {
 		"004_d.sql", "SELECT 1;\n-- migrate: no-transaction\n",
 		"005_e.sql", "-- migrate: no-transactions\n",
 		"006_f.sql", "BEGIN;\nSELECT 1;\nCOMMIT;",
+		"007_g.sql", "CREATE TABLE g (a int);\nCOPY g FROM STDIN;\n1\n\\.\n",
+		"008_h.sql", "SELECT 1;\nSELECT 'unterminated;\n",
 	), DefaultLayout())
 	var se *SourceError
 	if !errors.As(err, &se) {
 		t.Fatalf("want *SourceError, got %v", err)
 	}
-	want := map[string]string{
-		"001_b.sql":      "version 1 is also used",
-		"post/001_a.sql": `name "a" is also used`,
-		"002_Bad.sql":    "does not match",
-		"old/003_c.sql":  "outside the phase directories",
-		"004_d.sql":      "must be on the first line",
-		"005_e.sql":      "unknown directive",
-		"006_f.sql":      "transaction control (BEGIN)",
+	type problem struct {
+		rule   SourceRule
+		line   int
+		reason string
 	}
-	got := map[string]string{}
+	want := map[string][]problem{
+		"001_b.sql":      {{RuleDuplicate, 0, "version 1 is also used"}},
+		"post/001_a.sql": {{RuleDuplicate, 0, `name "a" is also used`}},
+		"002_Bad.sql":    {{RuleFileName, 0, "does not match"}},
+		"old/003_c.sql":  {{RuleLocation, 0, "outside the phase directories"}},
+		"004_d.sql":      {{RuleDirective, 0, "must be on the first line"}},
+		"005_e.sql":      {{RuleDirective, 0, "unknown directive"}},
+		// Every offending line is reported, not only the first.
+		"006_f.sql": {{RuleTransactionControl, 1, "transaction control (BEGIN)"}, {RuleTransactionControl, 3, "transaction control (COMMIT)"}},
+		"007_g.sql": {{RuleClientData, 2, "COPY ... FROM STDIN needs data from the client"}},
+		"008_h.sql": {{RuleUnterminated, 2, "unterminated quoted string"}},
+	}
+	got := map[string][]SourceProblem{}
 	for _, p := range se.Problems {
-		got[p.Path] = p.Reason
+		got[p.Path] = append(got[p.Path], p)
 		if p.Fix == "" {
 			t.Errorf("%s: no fix given", p.Path)
 		}
-	}
-	for path, reason := range want {
-		if !strings.Contains(got[path], reason) {
-			t.Errorf("%s: reason %q, want it to contain %q", path, got[path], reason)
+		if strings.Contains(p.Fix, "trmctl") || strings.Contains(p.Fix, "make ") {
+			t.Errorf("%s: the library names a tool of its own repository: %s", p.Path, p.Fix)
 		}
 	}
-	if len(se.Problems) != len(want) {
-		t.Errorf("%d problems, want %d: %v", len(se.Problems), len(want), err)
+	n := 0
+	for path, ws := range want {
+		n += len(ws)
+		if len(got[path]) != len(ws) {
+			t.Errorf("%s: %d problems %v, want %d", path, len(got[path]), got[path], len(ws))
+			continue
+		}
+		for i, w := range ws {
+			if g := got[path][i]; g.Rule != w.rule || g.Line != w.line || !strings.Contains(g.Reason, w.reason) {
+				t.Errorf("%s: got %s line %d %q, want %s line %d containing %q", path, g.Rule, g.Line, g.Reason, w.rule, w.line, w.reason)
+			}
+		}
+	}
+	if len(se.Problems) != n {
+		t.Errorf("%d problems, want %d: %v", len(se.Problems), n, err)
 	}
 }
 
@@ -89,25 +111,6 @@ func TestNoTransactionFileMayControlTransactions(t *testing.T) {
 	ms, err := Load(mapFS("001_a.sql", "-- migrate: no-transaction\nBEGIN;\nSELECT 1;\nCOMMIT;\n"), DefaultLayout())
 	if err != nil || !ms[0].NoTransaction {
 		t.Fatalf("got %+v, %v", ms, err)
-	}
-}
-
-func TestTransactionWordsInsideBodiesAreNotTransactionControl(t *testing.T) {
-	for _, sql := range []string{
-		"DO $$ BEGIN PERFORM 1; END $$;",
-		"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $body$ BEGIN COMMIT; END $body$;",
-		"SAVEPOINT s; SELECT 1; ROLLBACK TO SAVEPOINT s;",
-		"-- BEGIN;\nSELECT 'COMMIT;';",
-		"/* ROLLBACK; */ SELECT 1;",
-	} {
-		if got := transactionControl(sql); got != "" {
-			t.Errorf("%q: reported %s", sql, got)
-		}
-	}
-	for sql, want := range map[string]string{"commit;": "COMMIT", "select 1; end;": "END", "start transaction;": "START TRANSACTION", "rollback;": "ROLLBACK", "/* x */ BEGIN": "BEGIN"} {
-		if got := transactionControl(sql); got != want {
-			t.Errorf("%q: got %q, want %q", sql, got, want)
-		}
 	}
 }
 
@@ -127,6 +130,9 @@ func TestOptionsAreValidated(t *testing.T) {
 		"empty table":        WithLedgerTable("public", ""),
 		"nil logger":         WithLogger(nil),
 		"empty applied-by":   WithAppliedBy(" "),
+		"NUL in applied-by":  WithAppliedBy("a\x00b"),
+		"negative file time": WithFileTimeout(-time.Second),
+		"negative lock time": WithLockTimeout(-time.Second),
 	} {
 		if err := o(&config{}); err == nil {
 			t.Errorf("%s: accepted", name)

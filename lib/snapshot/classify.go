@@ -5,10 +5,18 @@ import (
 	"strings"
 )
 
-// classify applies the rules documented in the package doc. fromCollections
-// names the collections that exist before the change, so that a new NOT
-// NULL column is only flagged on a table that may already hold rows.
-func classify(c Change, fromCollections map[string]bool) (Severity, []string) {
+// classify applies the rules documented in the package doc: it sets the
+// change's Severity, Reasons and MissingKey. fromCollections names the
+// collections that exist before the change, so that a new NOT NULL column
+// is only flagged on a table that may already hold rows.
+func classify(c *Change, fromCollections map[string]bool) {
+	c.Severity, c.Reasons = classifyRules(*c, fromCollections)
+	if c.Op == OpUpdate {
+		c.MissingKey, _ = directusDeletesOnUpdate(c.Kind, c.From, c.To)
+	}
+}
+
+func classifyRules(c Change, fromCollections map[string]bool) (Severity, []string) {
 	var reasons []string
 	sev := SeveritySafe
 	hit := func(s Severity, format string, a ...any) {
@@ -36,8 +44,8 @@ func classify(c Change, fromCollections map[string]bool) (Severity, []string) {
 					what = "deletes folder " + c.Key.String()
 				}
 				hit(SeverityDestructive, "Directus 11 applies this update as a delete and %s: its diff begins by removing %s, "+
-					"which the snapshot lacks (directus/directus#27877); write the snapshot with the running Directus "+
-					"(trmctl snapshot pull) so that it has every key", what, path)
+					"which the snapshot lacks (directus/directus#27877); a snapshot written by the running Directus "+
+					"has every key", what, path)
 			}
 		}
 	case KindField:
@@ -78,8 +86,8 @@ func classify(c Change, fromCollections map[string]bool) (Severity, []string) {
 			}
 			if path, ok := directusDeletesOnUpdate(c.Kind, c.From, c.To); ok {
 				hit(SeverityDestructive, "Directus 11 applies this update as a delete and deletes relation %s%s: its diff begins by removing %s, "+
-					"which the snapshot lacks (directus/directus#27877); write the snapshot with the running Directus "+
-					"(trmctl snapshot pull) so that it has every key", c.Key, constraintNote(c.From), path)
+					"which the snapshot lacks (directus/directus#27877); a snapshot written by the running Directus "+
+					"has every key", c.Key, constraintNote(c.From), path)
 			}
 		}
 	case KindSystemField:

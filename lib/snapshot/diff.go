@@ -103,6 +103,12 @@ type Change struct {
 	Severity Severity
 	// Reasons explain a warning or destructive severity, one per rule hit.
 	Reasons []string
+	// MissingKey is set on an update that Directus 11 applies as a delete
+	// (directus/directus#27877): the path of the key, present on the from
+	// side, that the to snapshot lacks, e.g. "meta.versioning". A snapshot
+	// written by the running Directus has every key; callers that know how
+	// their snapshots are made can say how to rewrite it.
+	MissingKey string
 	// Paths lists every changed value of an update, ordered by path.
 	Paths []PathChange
 	// From and To are the raw items; From is nil for a create, To for a
@@ -247,7 +253,7 @@ func (d *differ) kind(kind Kind, from, to []keyed) {
 }
 
 func (d *differ) add(c Change) {
-	c.Severity, c.Reasons = classify(c, d.fromCollections)
+	classify(&c, d.fromCollections)
 	d.changes = append(d.changes, c)
 }
 

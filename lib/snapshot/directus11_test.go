@@ -58,6 +58,9 @@ func TestDiffFlagsUpdatesDirectus11AppliesAsDeletes(t *testing.T) {
 			if tt.wantBug && (c.Severity != SeverityDestructive || !strings.Contains(strings.Join(c.Reasons, "\n"), "removing "+tt.wantPath+",")) {
 				t.Fatalf("severity %s, reasons %q", c.Severity, c.Reasons)
 			}
+			if c.MissingKey != tt.wantPath {
+				t.Errorf("MissingKey %q, want %q", c.MissingKey, tt.wantPath)
+			}
 		})
 	}
 }

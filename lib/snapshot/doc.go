@@ -137,8 +137,9 @@
 // Only the standard library and go.yaml.in/yaml/v3, the YAML project's
 // maintained continuation of gopkg.in/yaml.v3: it parses every file of the
 // corpus, gives a node tree with line and column for each value (which
-// keeps key order and locates errors), and is already in trmctl's build
-// through viper, so the CLI carries one YAML library, not two. Writing does
+// keeps key order and locates errors), and is the one spf13/viper uses, so
+// a command-line program built on viper carries one YAML library, not two.
+// Writing does
 // not use it: its encoder quotes, folds and indents differently from
 // js-yaml, so this package writes YAML itself.
 package snapshot

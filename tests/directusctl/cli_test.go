@@ -168,7 +168,7 @@ func TestCLI(t *testing.T) {
 		if !errors.As(err, &ce) {
 			t.Fatalf("got %v, want a *CLIError", err)
 		}
-		if ce.ExitCode != 1 || ce.NotInstalled || ce.Message == "" || ce.Command != "schema apply --yes "+path {
+		if ce.ExitCode != 1 || ce.NotBootstrapped || ce.Message == "" || ce.Command != "schema apply --yes "+path {
 			t.Fatalf("got %+v", ce)
 		}
 		t.Logf("Directus says: %s", ce.Message)
@@ -210,8 +210,8 @@ func TestCLIApplyOnANeverBootstrappedDatabase(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("got %v (output %s), want a *CLIError", err, res.Stdout)
 	}
-	if !ce.NotInstalled || ce.ExitCode != 0 {
-		t.Fatalf("got %+v, want NotInstalled with Directus's exit code 0", ce)
+	if !ce.NotBootstrapped || ce.ExitCode != 0 {
+		t.Fatalf("got %+v, want NotBootstrapped with Directus's exit code 0", ce)
 	}
 	if !strings.Contains(ce.Error(), "bootstrap") {
 		t.Errorf("the message does not say to bootstrap: %v", ce)

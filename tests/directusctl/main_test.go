@@ -1,7 +1,7 @@
 // Package integration proves lib/directusctl against a real Directus
-// 11.17.4 (internal/testdirectus) over a real PostgreSQL with PostGIS
-// (internal/testdb). It is a module of its own so that the library's
-// go.mod stays free of dependencies.
+// 11.17.4 (tests/internal/testdirectus) over a real PostgreSQL with PostGIS
+// (tests/internal/testdb). It lives in the tests module so that the
+// library's go.mod stays free of dependencies.
 package integration
 
 import (

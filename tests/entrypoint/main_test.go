@@ -1,7 +1,7 @@
 // Package e2e boots the real entrypoint binary against real PostgreSQL
-// with PostGIS and a real Directus 11.17.4. It is a module of its own so
-// that the image build (cmd/entrypoint, GOWORK=off) never needs the test
-// harnesses.
+// with PostGIS and a real Directus 11.17.4. It lives in the tests module
+// so that the image build (cmd/entrypoint, GOWORK=off) never needs the
+// test harnesses.
 package e2e
 
 import (

@@ -1,6 +1,6 @@
 // Package integration proves lib/migrations against a real PostgreSQL with
-// PostGIS (internal/testdb). It is a module of its own so that the library's
-// go.mod requires pgx and nothing else.
+// PostGIS (tests/internal/testdb). It lives in the tests module so that the
+// library's go.mod requires pgx and nothing else.
 package integration
 
 import (

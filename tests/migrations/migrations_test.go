@@ -99,8 +99,12 @@ func TestTamperedFileIsRefusedAndNothingIsApplied(t *testing.T) {
 	if !errors.As(err, &ge) || len(ge.Violations) != 1 || ge.Violations[0].Kind != migrations.Changed {
 		t.Fatalf("want one Changed violation, got %v", err)
 	}
+	v := ge.Violations[0]
+	if v.ID() != "pre/001_a" || v.LedgerChecksum != migrations.Checksum([]byte("CREATE TABLE a (id int);")) || v.Checksum != migrations.Checksum([]byte("CREATE TABLE a (id bigint);")) || v.At.IsZero() || v.By == "" {
+		t.Errorf("violation fields: %+v", v)
+	}
 	msg := err.Error()
-	for _, want := range []string{"001_a.sql", migrations.Checksum([]byte("CREATE TABLE a (id int);")), migrations.Checksum([]byte("CREATE TABLE a (id bigint);")), "repair --accept-checksum"} {
+	for _, want := range []string{"001_a.sql", v.LedgerChecksum, v.Checksum, "accepting the new checksum"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not mention %q:\n%s", want, msg)
 		}
@@ -207,8 +211,8 @@ func TestFailedNoTransactionFileBlocksUntilRepaired(t *testing.T) {
 	broken := files("001_nt.sql", "-- migrate: no-transaction\nCREATE TABLE nt (id int);\nSELECT * FROM nope;\n")
 	_, err := newProvider(t, pool, broken).Apply(ctx)
 	var fe *migrations.FileError
-	if !errors.As(err, &fe) || fe.Line != 3 || !strings.Contains(err.Error(), "repair") {
-		t.Fatalf("want FileError at line 3 mentioning repair, got %v", err)
+	if !errors.As(err, &fe) || fe.Line != 3 || !fe.Started || fe.Statement != 2 || !strings.Contains(err.Error(), "the ledger keeps it as started") {
+		t.Fatalf("want a FileError in statement 2 at line 3 saying the file stays started, got %v", err)
 	}
 	fixed := files("001_nt.sql", "-- migrate: no-transaction\nCREATE TABLE IF NOT EXISTS nt (id int);\nSELECT 1;\n")
 	// A started row blocks every later run, whatever the source says now.
@@ -392,7 +396,7 @@ func TestSessionSettingReachesTheSQL(t *testing.T) {
 }
 
 // The repository's pre-schema db-init; its post-schema files need the
-// tables Directus creates (cmd/entrypoint/e2e and tests/schema cover them).
+// tables Directus creates (tests/entrypoint and tests/schema cover them).
 func TestDBInitAppliesWithTimescaleDBFallback(t *testing.T) {
 	pool := newPool(t, pg.New(t))
 	p := newProvider(t, pool, os.DirFS(dbInitDir(t)), migrations.WithSetting("trm.timescaledb", "optional"))

@@ -8,11 +8,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
+	"git.dev.trmtracking.org/trm/directus/internal/catalog"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdb"
@@ -37,6 +42,9 @@ func TestPhase1Schema(t *testing.T) {
 
 	t.Run("live snapshot equals the committed one", func(t *testing.T) {
 		liveSnapshotEqualsCommitted(t, dbURL)
+	})
+	t.Run("enumeration CHECKs allow exactly the catalog's values", func(t *testing.T) {
+		enumerationChecksAreTheCatalog(t, dbURL)
 	})
 
 	start = time.Now()
@@ -98,6 +106,84 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("committed collections = %v, want %v", got, want)
+	}
+}
+
+// enumerationChecksAreTheCatalog reads the CHECK constraints db-init/post
+// made on the provisioned database: each closed enumeration of
+// internal/catalog has its CHECK allowing exactly its values, with a
+// message listing them, an open one has none, and no other *_allowed
+// CHECK exists.
+func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	rows, err := db.Query(ctx, `
+		SELECT con.conname, con.conrelid::regclass::text, pg_get_constraintdef(con.oid),
+		       coalesce(obj_description(con.oid, 'pg_constraint'), ''),
+		       (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+		         WHERE a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey))
+		  FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
+		 WHERE con.contype = 'c' AND n.nspname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type check struct {
+		table, def, message string
+		columns             []string
+	}
+	checks := map[string]check{}
+	for rows.Next() {
+		var name string
+		var c check
+		if err := rows.Scan(&name, &c.table, &c.def, &c.message, &c.columns); err != nil {
+			t.Fatal(err)
+		}
+		checks[name] = c
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	quoted := regexp.MustCompile(`'([^']*)'`)
+	for _, e := range catalog.Phase1() {
+		for name, c := range checks {
+			if e.Open && c.table == e.Collection && slices.Equal(c.columns, []string{e.Field}) {
+				t.Errorf("%s is open (other values allowed) but the CHECK %s restricts it: %s", e.Key(), name, c.def)
+			}
+		}
+		if e.Open {
+			continue
+		}
+		c, ok := checks[e.Constraint]
+		if !ok {
+			t.Errorf("%s: no CHECK %s on the provisioned database", e.Key(), e.Constraint)
+			continue
+		}
+		delete(checks, e.Constraint)
+		var got []string
+		for _, m := range quoted.FindAllStringSubmatch(c.def, -1) {
+			got = append(got, m[1])
+		}
+		want := e.Values()
+		slices.Sort(got)
+		slices.Sort(want)
+		if c.table != e.Collection || !slices.Equal(c.columns, []string{e.Field}) || !slices.Equal(got, want) {
+			t.Errorf("%s: the CHECK %s on %s %v allows %v, internal/catalog %v (%s)", e.Key(), e.Constraint, c.table, c.columns, got, want, c.def)
+		}
+		// The sentence users read when the CHECK refuses a write lists
+		// the values too, in the catalog's order.
+		if !strings.HasSuffix(c.message, " must be one of "+strings.Join(e.Values(), ", ")+".") {
+			t.Errorf("%s: the message of %s, %q, does not list the catalog's values %v", e.Key(), e.Constraint, c.message, e.Values())
+		}
+	}
+	for name, c := range checks {
+		if strings.HasSuffix(name, "_allowed") {
+			t.Errorf("the CHECK %s on %s is an enumeration internal/catalog does not define: %s", name, c.table, c.def)
+		}
 	}
 }
 

@@ -1,12 +1,19 @@
 package trmctl
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
@@ -174,5 +181,137 @@ func TestMigrateRepairAndBaselineOnACleanDatabase(t *testing.T) {
 	}
 	if code, out, errOut := trmctl(t, env, "migrate", "baseline", "--through", "1", "--dir", "../../db-init"); code != 0 || !strings.Contains(out, "baselined 001_extensions.sql") {
 		t.Fatalf("baseline: %d %s %s", code, out, errOut)
+	}
+}
+
+// silentServer accepts TCP connections and never answers: a fake, because
+// a real host that accepts and then says nothing (a stuck proxy, a wrong
+// port) cannot be made to order. It returns host:port.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestMigrateAgainstAServerThatNeverAnswersNamesItAndStops(t *testing.T) {
+	addr := silentServer(t)
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"connect-timeout flag":       {map[string]string{"TRM_DATABASE_URL": "postgres://trm:hunter2@" + addr + "/directus"}, []string{"--connect-timeout", "1s"}},
+		"connect_timeout in the URL": {map[string]string{"TRM_DATABASE_URL": "postgres://trm:hunter2@" + addr + "/directus?connect_timeout=1"}, nil},
+		"environment":                {map[string]string{"TRM_DATABASE_URL": "postgres://trm:hunter2@" + addr + "/directus", "TRM_CONNECT_TIMEOUT": "1s"}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			done := make(chan struct{})
+			var code int
+			var out, errOut string
+			go func() {
+				defer close(done)
+				code, out, errOut = trmctl(t, c.env, append([]string{"migrate", "status", "--dir", "../../db-init"}, c.args...)...)
+			}()
+			select {
+			case <-done:
+			case <-time.After(time.Minute):
+				t.Fatal("trmctl still waits for a server that never answers")
+			}
+			if code != 1 || !strings.Contains(errOut, "no PostgreSQL answered at "+addr) || !strings.Contains(errOut, "within 1s") || !strings.Contains(errOut, "fix: check that --database-url") {
+				t.Errorf("exit %d\n%s", code, errOut)
+			}
+			if strings.Contains(out+errOut, "hunter2") {
+				t.Errorf("password printed:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// Every duration setting goes through its flag's parser, whether it comes
+// from a flag, the environment or the config file.
+func TestDurationSettingsAreCheckedWhereverTheyComeFrom(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "trmctl.yaml")
+	if err := os.WriteFile(cfgFile, []byte("timeout: abc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := map[string]string{"TRM_DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"}
+	with := func(k, v string) map[string]string {
+		env := map[string]string{k: v}
+		for k, v := range db {
+			env[k] = v
+		}
+		return env
+	}
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		"TRM_TIMEOUT, migrate":        {with("TRM_TIMEOUT", "abc"), []string{"migrate", "status"}, `TRM_TIMEOUT: "abc" is not a valid --timeout`},
+		"TRM_TIMEOUT, boot plan":      {with("TRM_TIMEOUT", "abc"), []string{"boot", "plan"}, "TRM_TIMEOUT"},
+		"TRM_TIMEOUT, snapshot check": {with("TRM_TIMEOUT", "5 minutes"), []string{"snapshot", "check"}, "TRM_TIMEOUT"},
+		"TRM_TIMEOUT without a unit":  {with("TRM_TIMEOUT", "90"), []string{"migrate", "up"}, "TRM_TIMEOUT"},
+		"TRM_FILE_TIMEOUT":            {with("TRM_FILE_TIMEOUT", "soon"), []string{"migrate", "up"}, "--file-timeout"},
+		"negative lock timeout":       {with("TRM_LOCK_TIMEOUT", "-1s"), []string{"migrate", "up", "--dir", "../../db-init"}, "--lock-timeout -1s: must not be negative"},
+		"TRM_JSON":                    {with("TRM_JSON", "maybe"), []string{"migrate", "status"}, "TRM_JSON"},
+		"config file":                 {db, []string{"migrate", "status", "--config", cfgFile}, "key timeout"},
+	} {
+		code, _, errOut := trmctl(t, c.env, c.args...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d, want 2 with %q:\n%s", name, code, c.want, errOut)
+		}
+	}
+}
+
+func TestMigrateOnAReadOnlyDatabaseSaysItRefusedWrites(t *testing.T) {
+	dsn := pg.New(t)
+	u, _ := url.Parse(dsn)
+	admin, err := pgx.Connect(context.Background(), pg.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	if _, err := admin.Exec(context.Background(), "ALTER DATABASE "+pgx.Identifier{strings.TrimPrefix(u.Path, "/")}.Sanitize()+" SET default_transaction_read_only = on"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := trmctl(t, map[string]string{"TRM_DATABASE_URL": dsn, "TRM_TIMESCALEDB": "optional"}, "migrate", "up", "--phase", "pre", "--dir", testenv.CopyTree(t, testenv.Path(t, "db-init")))
+	if code != 1 || !strings.Contains(errOut, "the database refused writes") || !strings.Contains(errOut, "fix: the database refused writes: --database-url") || strings.Contains(errOut, "fix the file") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestMigrateNamesTheStatementThatRanPastItsDeadline(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "001_slow.sql"), []byte("CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := trmctl(t, map[string]string{"TRM_DATABASE_URL": pg.New(t)}, "migrate", "up", "--dir", dir, "--file-timeout", "1s")
+	for _, want := range []string{"001_slow.sql:2:1 failed in statement 2 (SELECT pg_sleep(30);)", "1s deadline", "raise --file-timeout", "nothing of the file was applied"} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
 	}
 }

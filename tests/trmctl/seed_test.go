@@ -3,6 +3,8 @@ package trmctl
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 // seedTables are the tables the Rally Albania seed writes.
@@ -37,22 +40,32 @@ func rowCounts(t *testing.T, ctx context.Context, db *pgx.Conn) map[string]int {
 // seedJSON is the documented --json shape.
 type seedJSON struct {
 	Seed        string   `json:"seed"`
+	File        string   `json:"file"`
 	DirectusURL string   `json:"directus_url"`
+	DryRun      *bool    `json:"dry_run"`
 	Created     *int     `json:"created"`
 	Present     *int     `json:"present"`
+	Missing     *int     `json:"missing"`
 	DurationMS  *float64 `json:"duration_ms"`
 	Kinds       []struct {
 		Kind    string `json:"kind"`
 		Created int    `json:"created"`
 		Present int    `json:"present"`
+		Missing int    `json:"missing"`
 	} `json:"kinds"`
 	Records []struct {
 		Kind, Key, ID, State string
 	} `json:"records"`
 }
 
+// rallyAlbania is the committed seed file of Rally Albania 2026.
+func rallyAlbania(t testing.TB) string {
+	return testenv.Path(t, "seed/rally-albania-2026/seed.yaml")
+}
+
 // One Directus serves the whole scenario: each start costs seconds.
-func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
+func TestSeedApplyRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
+	file := rallyAlbania(t)
 	dbURL := pg.New(t)
 	inst := testdirectus.StartProvisioned(t, dbURL)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -65,9 +78,36 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 	tokenEnv := map[string]string{"TRM_DIRECTUS_TOKEN": inst.Token, "TRM_DIRECTUS_URL": inst.URL}
 	const records = 40 // 1 org, 3 users, 3 memberships, 1 vehicle + 1, 3 devices + 3, 1 event, 18 classes, 1 entry, 2 crew, 3 trackers
 
+	t.Run("a dry run on an empty instance reports every record missing and writes nothing", func(t *testing.T) {
+		before := rowCounts(t, ctx, db)
+		code, out, errOut := trmctl(t, tokenEnv, "seed", "apply", file, "--dry-run", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+		}
+		var got seedJSON
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got.DryRun == nil || !*got.DryRun || *got.Missing != records || *got.Created != 0 || *got.Present != 0 {
+			t.Errorf("dry run: %s", out)
+		}
+		for _, r := range got.Records {
+			if r.State != "missing" || r.ID != "" {
+				t.Errorf("record %+v", r)
+			}
+		}
+		if after := rowCounts(t, ctx, db); !mapsEqual(after, before) {
+			t.Errorf("a dry run wrote:\nbefore %v\nafter  %v", before, after)
+		}
+		code, out, _ = trmctl(t, tokenEnv, "seed", "apply", file, "--dry-run")
+		if code != 0 || !strings.Contains(out, "40 to create, 0 already present; nothing written") || !regexp.MustCompile(`(?m)^KIND\s+MISSING\s+PRESENT$`).MatchString(out) {
+			t.Errorf("exit %d\n%s", code, out)
+		}
+	})
+
 	var afterFirst map[string]int
 	t.Run("the first run creates every record and reports a table per kind", func(t *testing.T) {
-		code, out, errOut := trmctl(t, tokenEnv, "seed", "rally-albania-2026")
+		code, out, errOut := trmctl(t, tokenEnv, "seed", "apply", file)
 		if code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
@@ -100,7 +140,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 		if afterFirst == nil {
 			t.Fatal("the first run failed")
 		}
-		code, out, errOut := trmctl(t, tokenEnv, "seed", "rally-albania-2026")
+		code, out, errOut := trmctl(t, tokenEnv, "seed", "apply", file)
 		if code != 0 || !strings.Contains(out, "0 created, 40 already present") {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
@@ -171,7 +211,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 	})
 
 	t.Run("json lists every kind and record with its state", func(t *testing.T) {
-		code, out, errOut := trmctl(t, tokenEnv, "seed", "rally-albania-2026", "--json")
+		code, out, errOut := trmctl(t, tokenEnv, "seed", "apply", file, "--json")
 		if code != 0 {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
@@ -181,8 +221,9 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 		if err := dec.Decode(&got); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
-		if got.Seed != "rally-albania-2026" || got.DirectusURL != inst.URL || got.Created == nil || *got.Created != 0 ||
-			got.Present == nil || *got.Present != records || got.DurationMS == nil {
+		if got.Seed != "rally-albania-2026" || got.File != file || got.DirectusURL != inst.URL || got.Created == nil || *got.Created != 0 ||
+			got.Present == nil || *got.Present != records || got.Missing == nil || *got.Missing != 0 ||
+			got.DryRun == nil || *got.DryRun || got.DurationMS == nil {
 			t.Errorf("header: %+v", got)
 		}
 		var kinds []string
@@ -208,7 +249,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 
 	t.Run("login with e-mail and password from the environment works too", func(t *testing.T) {
 		env := map[string]string{"TRM_DIRECTUS_EMAIL": testdirectus.AdminEmail, "TRM_DIRECTUS_PASSWORD": testdirectus.AdminPassword}
-		code, out, errOut := trmctl(t, env, "seed", "rally-albania-2026", "--directus-url", inst.URL)
+		code, out, errOut := trmctl(t, env, "seed", "apply", file, "--directus-url", inst.URL)
 		if code != 0 || !strings.Contains(out, "0 created, 40 already present") {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
@@ -219,7 +260,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 
 	t.Run("a bad token exits 1 saying the token was refused", func(t *testing.T) {
 		const wrong = "not-the-admin-token"
-		code, out, errOut := trmctl(t, map[string]string{"TRM_DIRECTUS_TOKEN": wrong}, "seed", "rally-albania-2026", "--directus-url", inst.URL)
+		code, out, errOut := trmctl(t, map[string]string{"TRM_DIRECTUS_TOKEN": wrong}, "seed", "apply", file, "--directus-url", inst.URL)
 		if code != 1 || !strings.Contains(errOut, "refused the token") || !strings.Contains(errOut, "TRM_DIRECTUS_TOKEN") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 		}
@@ -230,7 +271,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 
 	t.Run("a wrong password exits 1 naming the user", func(t *testing.T) {
 		env := map[string]string{"TRM_DIRECTUS_PASSWORD": "wrong-password"}
-		code, _, errOut := trmctl(t, env, "seed", "rally-albania-2026", "--directus-url", inst.URL, "--email", testdirectus.AdminEmail)
+		code, _, errOut := trmctl(t, env, "seed", "apply", file, "--directus-url", inst.URL, "--email", testdirectus.AdminEmail)
 		if code != 1 || !strings.Contains(errOut, "refused the login of "+testdirectus.AdminEmail) || strings.Contains(errOut, "wrong-password") {
 			t.Errorf("exit %d\n%s", code, errOut)
 		}
@@ -267,17 +308,21 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 			t.Fatal(err)
 		}
 		readerEnv := map[string]string{"TRM_DIRECTUS_TOKEN": readerToken, "TRM_DIRECTUS_URL": inst.URL}
-		code, out, errOut := trmctl(t, readerEnv, "seed", "rally-albania-2026")
+		code, out, errOut := trmctl(t, readerEnv, "seed", "apply", file)
 		if code != 1 || !strings.Contains(errOut, "cannot read the collections entry_devices: they are missing") || out != "" {
 			t.Errorf("an unreadable collection must stop the seed before any write: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 		}
 		allowRead("entry_devices")
-		code, out, errOut = trmctl(t, readerEnv, "seed", "rally-albania-2026")
+		code, out, errOut = trmctl(t, readerEnv, "seed", "apply", file, "--dry-run")
+		if code != 0 || !strings.Contains(out, "1 to create, 39 already present") || !regexp.MustCompile(`seed: classes +rally-albania-2026/S-3 +missing`).MatchString(errOut) {
+			t.Errorf("a dry run needs read access only: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+		}
+		code, out, errOut = trmctl(t, readerEnv, "seed", "apply", file)
 		if code != 1 || !strings.Contains(errOut, "create classes rally-albania-2026/S-3: directus POST /items/classes: HTTP 403 FORBIDDEN") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 		}
 		// As the admin, the missing class is created and nothing else.
-		code, out, errOut = trmctl(t, tokenEnv, "seed", "rally-albania-2026")
+		code, out, errOut = trmctl(t, tokenEnv, "seed", "apply", file)
 		if code != 0 || !strings.Contains(out, "1 created, 39 already present") || !regexp.MustCompile(`seed: classes +rally-albania-2026/S-3 +created`).MatchString(errOut) {
 			t.Errorf("exit %d\n%s\n%s", code, out, errOut)
 		}
@@ -301,7 +346,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 		results := make(chan result, 2)
 		for range 2 {
 			go func() {
-				code, out, errOut := trmctl(t, tokenEnv, "seed", "rally-albania-2026", "--json")
+				code, out, errOut := trmctl(t, tokenEnv, "seed", "apply", file, "--json")
 				var got seedJSON
 				if err := json.Unmarshal([]byte(out), &got); err != nil || got.Created == nil {
 					results <- result{code: code, out: out + errOut}
@@ -327,7 +372,7 @@ func TestSeedRallyAlbaniaAgainstAProvisionedDirectus(t *testing.T) {
 	})
 
 	t.Run("an unreachable instance exits 1 naming it", func(t *testing.T) {
-		code, _, errOut := trmctl(t, map[string]string{"TRM_DIRECTUS_TOKEN": inst.Token}, "seed", "rally-albania-2026", "--directus-url", "http://127.0.0.1:1")
+		code, _, errOut := trmctl(t, map[string]string{"TRM_DIRECTUS_TOKEN": inst.Token}, "seed", "apply", file, "--directus-url", "http://127.0.0.1:1")
 		if code != 1 || !strings.Contains(errOut, "cannot reach Directus at http://127.0.0.1:1") {
 			t.Errorf("exit %d\n%s", code, errOut)
 		}
@@ -347,6 +392,7 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 func TestSeedUsageErrorsExitTwo(t *testing.T) {
+	file := rallyAlbania(t)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -359,15 +405,48 @@ func TestSeedUsageErrorsExitTwo(t *testing.T) {
 		{"email without password", nil, []string{"--email", "a@example.com"}, "no password for a@example.com"},
 		{"not an http url", map[string]string{"TRM_DIRECTUS_TOKEN": "t"}, []string{"--directus-url", "ftp://cms.example.org"}, "want an http or https URL"},
 		{"credentials in the url", map[string]string{"TRM_DIRECTUS_TOKEN": "t"}, []string{"--directus-url", "http://admin:pw@127.0.0.1:1"}, "must not contain credentials"},
-		{"extra argument", map[string]string{"TRM_DIRECTUS_TOKEN": "t"}, []string{"now"}, "unknown command"},
+		{"extra argument", map[string]string{"TRM_DIRECTUS_TOKEN": "t"}, []string{"now"}, "accepts 1 arg(s), received 2"},
 	}
 	for _, c := range cases {
-		code, _, errOut := trmctl(t, c.env, append([]string{"seed", "rally-albania-2026"}, c.args...)...)
+		code, _, errOut := trmctl(t, c.env, append([]string{"seed", "apply", file}, c.args...)...)
 		if code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 with %q", c.name, code, errOut, c.want)
 		}
 	}
-	if code, _, errOut := trmctl(t, nil, "seed", "elsewhere"); code != 2 || !strings.Contains(errOut, "unknown command") {
-		t.Errorf("unknown data set: exit %d %q", code, errOut)
+	if code, _, errOut := trmctl(t, nil, "seed", "rally-albania-2026"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("a data set name instead of a command: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := trmctl(t, map[string]string{"TRM_DIRECTUS_TOKEN": "t"}, "seed", "apply"); code != 2 || !strings.Contains(errOut, "accepts 1 arg(s), received 0") {
+		t.Errorf("no file: exit %d %q", code, errOut)
+	}
+}
+
+// An invalid file stops before anything is sent: the instance named here
+// does not exist, and the error is the file's, every problem with its
+// line.
+func TestSeedApplyRefusesAnInvalidFileBeforeConnecting(t *testing.T) {
+	b, err := os.ReadFile(rallyAlbania(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.NewReplacer("role: co-pilot", "role: passenger", "discipline: rally", "discipline: golf").Replace(string(b))
+	path := filepath.Join(t.TempDir(), "broken.yaml")
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"TRM_DIRECTUS_TOKEN": "t", "TRM_DIRECTUS_URL": "http://127.0.0.1:1"}
+	code, out, errOut := trmctl(t, env, "seed", "apply", path)
+	if code != 1 || out != "" || strings.Contains(errOut, "127.0.0.1") ||
+		!regexp.MustCompile(`broken\.yaml:\d+: organizations\[0\]\.events\[0\]\.discipline: "golf" is not allowed for events\.discipline; use one of rally,`).MatchString(errOut) ||
+		!regexp.MustCompile(`broken\.yaml:\d+: organizations\[0\]\.events\[0\]\.entries\[0\]\.crew\[1\]\.role: "passenger" is not allowed`).MatchString(errOut) {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	code, out, errOut = trmctl(t, nil, "seed", "check", path)
+	if code != 1 || out != "" || !strings.Contains(errOut, `"golf" is not allowed`) {
+		t.Errorf("check: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	code, out, errOut = trmctl(t, nil, "seed", "check", rallyAlbania(t))
+	if code != 0 || !strings.Contains(out, "seed rally-albania-2026 is valid (40 records)") {
+		t.Errorf("check of the committed file: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }

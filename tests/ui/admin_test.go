@@ -192,18 +192,18 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// seed runs `trmctl seed rally-albania-2026 --json` against inst and
-// returns the id of each record by kind and key.
+// seed runs `trmctl seed apply seed/rally-albania-2026/seed.yaml --json`
+// against inst and returns the id of each record by kind and key.
 func seed(t *testing.T, inst *testdirectus.Instance) map[string]string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, trmctlBin, "seed", "rally-albania-2026", "--directus-url", inst.URL, "--json")
+	cmd := exec.CommandContext(ctx, trmctlBin, "seed", "apply", testenv.Path(t, "seed/rally-albania-2026/seed.yaml"), "--directus-url", inst.URL, "--json")
 	cmd.Env = []string{"TRM_DIRECTUS_TOKEN=" + inst.Token, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("trmctl seed rally-albania-2026: %v\n%s%s", err, stdout.String(), stderr.String())
+		t.Fatalf("trmctl seed apply: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	var rep struct {
 		Records []struct{ Kind, Key, ID string } `json:"records"`

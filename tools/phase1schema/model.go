@@ -1,5 +1,7 @@
 package main
 
+import "git.dev.trmtracking.org/trm/directus/internal/catalog"
+
 // The Phase 1 data model, as docs/data-model-phase1.md decides it. This is
 // a development tool's input: once the collections exist, the snapshot
 // Directus writes (snapshots/schema.yaml) is the source of truth, and
@@ -57,58 +59,6 @@ func userFields() []field {
 	return []field{phone, birth, nat}
 }
 
-var orgRoles = []choice{
-	{"org-admin", "Org admin", "#6644FF"},
-	{"race-director", "Race director", "#E35169"},
-	{"marshal", "Marshal", "#FFA439"},
-	{"timekeeper", "Timekeeper", "#3399FF"},
-	{"participant", "Participant", "#2ECDA7"},
-	{"viewer", "Viewer", "#A2B5CD"},
-}
-
-var disciplines = []choice{
-	{"rally", "Rally", ""},
-	{"time-trial", "Time trial", ""},
-	{"regatta", "Regatta", ""},
-	{"trail-run", "Trail run", ""},
-	{"hike", "Hike", ""},
-}
-
-var categories = []choice{
-	{"moto", "Moto", ""},
-	{"quad", "Quad", ""},
-	{"car", "Car", ""},
-	{"ssv", "SSV", ""},
-	{"truck", "Truck", ""},
-	{"foot", "Foot", ""},
-}
-
-var entryStatuses = []choice{
-	{"draft", "Draft", "#A2B5CD"},
-	{"submitted", "Submitted", "#3399FF"},
-	{"registered", "Registered", "#6644FF"},
-	{"scrutineered", "Scrutineered", "#2ECDA7"},
-	{"racing", "Racing", "#FFA439"},
-	{"finished", "Finished", "#2ECDA7"},
-	{"retired", "Retired", "#E35169"},
-	{"withdrawn", "Withdrawn", "#18222F"},
-}
-
-var crewRoles = []choice{
-	{"pilot", "Pilot", ""},
-	{"co-pilot", "Co-pilot", ""},
-	{"navigator", "Navigator", ""},
-	{"mechanic", "Mechanic", ""},
-	{"rider", "Rider", ""},
-	{"runner", "Runner", ""},
-	{"hiker", "Hiker", ""},
-}
-
-var deviceModels = []choice{
-	{"FMB920", "Teltonika FMB920 (vehicle tracker)", ""},
-	{"FMB003", "Teltonika FMB003 (body-worn panic button)", ""},
-}
-
 // collections returns the Phase 1 collections in creation order: every
 // collection after those its fields reference.
 func collections() []collection {
@@ -122,7 +72,7 @@ func collections() []collection {
 	imei.validate = regex("imei", imeiPattern, false)
 	imei.validMsg = "An IMEI is exactly 15 digits."
 	model := str("model", "Tracker model; other values are allowed.", true, "half")
-	model.iface, model.options = "select-dropdown", map[string]any{"choices": choices(deviceModels...), "allowOther": true}
+	model.iface, model.options = "select-dropdown", map[string]any{"choices": choices(catalog.DeviceModels().Choices), "allowOther": catalog.DeviceModels().Open}
 
 	orgSlug := slug("Used in URLs; unique.")
 	orgSlug.unique = true
@@ -153,7 +103,7 @@ func collections() []collection {
 			fields: []field{
 				idField(), orgRef(""),
 				m2o("user_id", "directus_users", userTemplate, "", true, relation{}),
-				enum("role", "What the member may do in this organization (Phase 4 policies).", nil, orgRoles...),
+				enum("What the member may do in this organization (Phase 4 policies).", catalog.OrganizationRoles()),
 			},
 		},
 		{
@@ -180,7 +130,7 @@ func collections() []collection {
 			fields: []field{
 				idField(), orgRef("The organizer."),
 				str("name", "", true, "half"), slug("Used in URLs; unique within the organization."),
-				enum("discipline", "", nil, disciplines...),
+				enum("", catalog.Disciplines()),
 				timestamp("starts_at", "", true, nil), timestamp("ends_at", "Not before the start.", true, nil),
 				o2m("classes", classTemplate, "Classes of this event."),
 				o2m("entries", "#{{race_number}} — {{class_id.code}}", "Entries of this event."),
@@ -193,7 +143,7 @@ func collections() []collection {
 				idField(),
 				m2o("event_id", "events", eventTemplate, "", true, relation{oneField: "classes", sortField: "sort", deselect: "delete"}),
 				str("code", "Short code, e.g. C-2; unique within the event.", true, "half"), str("name", "", true, "half"),
-				enum("category", "Vehicle category (foot for runners and hikers).", nil, categories...),
+				enum("Vehicle category (foot for runners and hikers).", catalog.Categories()),
 				func() field {
 					f := integer("sort", "Order in lists.", false)
 					f.hidden = true
@@ -211,7 +161,7 @@ func collections() []collection {
 				m2o("class_id", "classes", classTemplate, "A class of the same event.", true, relation{}),
 				integer("race_number", "Unique within the event.", true),
 				m2o("vehicle_id", "vehicles", vehicleTemplate, "Empty for foot races.", false, relation{}),
-				enum("status", "Withdrawn entries are archived.", "draft", entryStatuses...),
+				enum("Withdrawn entries are archived.", catalog.EntryStatuses()),
 				o2m("crew", userTemplateOf("user_id")+" ({{role}})", "Who is on board (or running)."),
 				o2m("devices", "{{device_id.model}} {{device_id.imei}}", "Trackers and their assignment windows."),
 			},
@@ -223,7 +173,7 @@ func collections() []collection {
 				idField(),
 				m2o("entry_id", "entries", "#{{race_number}} — {{class_id.code}}", "", true, relation{oneField: "crew", deselect: "delete"}),
 				m2o("user_id", "directus_users", userTemplate, "", true, relation{}),
-				enum("role", "", nil, crewRoles...),
+				enum("", catalog.CrewRoles()),
 			},
 		},
 		{

@@ -3,6 +3,8 @@ package main
 import (
 	"maps"
 	"strings"
+
+	"git.dev.trmtracking.org/trm/directus/internal/catalog"
 )
 
 // collection is one Phase 1 collection: its meta and its fields in the
@@ -62,39 +64,39 @@ type relation struct {
 	deselect  string
 }
 
-// choice is one value of an enumeration with its label; color is used by
-// the labels display.
-type choice struct{ value, text, color string }
-
-func choices(cs ...choice) []map[string]any {
+func choices(cs []catalog.Choice) []map[string]any {
 	out := make([]map[string]any, len(cs))
 	for i, c := range cs {
-		out[i] = map[string]any{"text": c.text, "value": c.value}
+		out[i] = map[string]any{"text": c.Label, "value": c.Value}
 	}
 	return out
 }
 
-func labelChoices(cs ...choice) []map[string]any {
+func labelChoices(cs []catalog.Choice) []map[string]any {
 	out := make([]map[string]any, len(cs))
 	for i, c := range cs {
-		m := map[string]any{"text": c.text, "value": c.value}
-		if c.color != "" {
+		m := map[string]any{"text": c.Label, "value": c.Value}
+		if c.Color != "" {
 			m["foreground"] = "#FFFFFF"
-			m["background"] = c.color
+			m["background"] = c.Color
 		}
 		out[i] = m
 	}
 	return out
 }
 
-// enum is a required string field edited with a dropdown of labelled
-// choices and shown as labels. The database's CHECK (*_<field>_allowed,
-// db-init/post) refuses any other value.
-func enum(name, note string, def any, cs ...choice) field {
+// enum is the field of a catalog enumeration: required, edited with a
+// dropdown of labelled choices and shown as labels. The database's CHECK
+// (e.Constraint, db-init/post) refuses any other value.
+func enum(note string, e catalog.Enum) field {
+	var def any
+	if e.Default != "" {
+		def = e.Default
+	}
 	return field{
-		name: name, kind: "string", required: true, def: def,
-		iface: "select-dropdown", options: map[string]any{"choices": choices(cs...)},
-		display: "labels", dispOpts: map[string]any{"choices": labelChoices(cs...), "showAsDot": false},
+		name: e.Field, kind: "string", required: true, def: def,
+		iface: "select-dropdown", options: map[string]any{"choices": choices(e.Choices)},
+		display: "labels", dispOpts: map[string]any{"choices": labelChoices(e.Choices), "showAsDot": false},
 		width: "half", note: note,
 	}
 }

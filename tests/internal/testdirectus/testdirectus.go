@@ -1,5 +1,5 @@
 // Package testdirectus runs a real Directus 11 for tests, over a database
-// that internal/testdb provides.
+// that tests/internal/testdb provides.
 //
 // The Directus runtime (Node 22 and the pinned Directus install) comes
 // from TRM_NODE and TRM_DIRECTUS_CLI, else from directus/runtime.env that

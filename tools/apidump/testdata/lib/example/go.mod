@@ -1,0 +1,3 @@
+module example.com/lib/example
+
+go 1.25.0

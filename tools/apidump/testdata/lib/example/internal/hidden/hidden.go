@@ -1,0 +1,5 @@
+// Package hidden is internal: not the module's API.
+package hidden
+
+// Secret is not recorded.
+func Secret() {}
