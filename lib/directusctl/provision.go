@@ -45,8 +45,8 @@ const (
 	// ProvisionStale: the live schema changed after the diff was made; the
 	// diff was not applied.
 	ProvisionStale = "stale"
-	// ProvisionNotInstalled: the database has no Directus tables.
-	ProvisionNotInstalled = "not-installed"
+	// ProvisionNotBootstrapped: the database has no Directus tables.
+	ProvisionNotBootstrapped = "not-bootstrapped"
 	// ProvisionBadRequest: the script did not understand the request.
 	ProvisionBadRequest = "bad-request"
 	// ProvisionCrash: the script hit an error it could not report
@@ -172,11 +172,12 @@ type replyLine struct {
 // context is cancelled (SIGTERM, then SIGKILL after Grace).
 func (c *CLI) StartProvisioner(ctx context.Context) (*Provisioner, error) {
 	if c.Script == "" {
-		return nil, errors.New("directus provisioner: no CLI script set (the installed Directus's @directus/api/dist/cli/run.js)")
+		return nil, &NotInstalledError{}
 	}
 	api := filepath.Dir(filepath.Dir(c.Script))
-	if _, err := os.Stat(filepath.Join(api, "database", "index.js")); err != nil {
-		return nil, fmt.Errorf("directus provisioner: %s is not @directus/api's dist folder: %w", api, err)
+	module := filepath.Join(api, "database", "index.js")
+	if _, err := os.Stat(module); err != nil {
+		return nil, &NotInstalledError{Script: c.Script, Path: module, Err: unwrapPath(err)}
 	}
 	replyR, replyW, err := os.Pipe()
 	if err != nil {

@@ -117,7 +117,7 @@ class Refusal extends Error {
 
 async function installed() {
 	if (!(await isInstalled())) {
-		throw new Refusal("not-installed", "the database has no Directus tables (directus_collections is missing): bootstrap first");
+		throw new Refusal("not-bootstrapped", "the database has no Directus tables (directus_collections is missing): bootstrap first");
 	}
 }
 

@@ -155,8 +155,10 @@ func TestProvisionerCancelledCallStopsTheProcess(t *testing.T) {
 
 func TestProvisionerNeedsTheAPIFolder(t *testing.T) {
 	c := &CLI{Node: "node", Script: filepath.Join(t.TempDir(), "cli", "run.js")}
-	if _, err := c.StartProvisioner(context.Background()); err == nil || !strings.Contains(err.Error(), "dist folder") {
-		t.Fatalf("%v, want an error naming the dist folder", err)
+	_, err := c.StartProvisioner(context.Background())
+	var ni *NotInstalledError
+	if !errors.As(err, &ni) || !strings.HasSuffix(ni.Path, filepath.Join("database", "index.js")) {
+		t.Fatalf("%v, want a NotInstalledError naming the module it looked for", err)
 	}
 }
 

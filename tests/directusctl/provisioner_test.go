@@ -97,7 +97,7 @@ func TestProvisionerBootstrapsDiffsAndAppliesInOneProcess(t *testing.T) {
 
 	_, err := p.Snapshot(ctx)
 	var pe *directusctl.ProvisionError
-	if !errors.As(err, &pe) || pe.Kind != directusctl.ProvisionNotInstalled || pe.Op != "snapshot" {
+	if !errors.As(err, &pe) || pe.Kind != directusctl.ProvisionNotBootstrapped || pe.Op != "snapshot" {
 		t.Fatalf("snapshot before bootstrap: %v, want a not-installed ProvisionError", err)
 	}
 
