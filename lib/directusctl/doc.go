@@ -32,7 +32,9 @@
 // on stdout and stderr. The caller decides; the process only does what it
 // is asked: [Provisioner.Diff] returns Directus's diff and the hash of the
 // schema it was made from, and [Provisioner.ApplyDiff] applies it in one
-// transaction only to that same schema. Failures are typed: Directus
+// transaction only to that same schema, and returns the schema it leaves
+// while the transaction is still open ([PendingApply]): the caller
+// verifies, then commits or rolls back. Failures are typed: Directus
 // refusing or failing an operation is a [*ProvisionError] (the process
 // stays usable); a process that ends is a [*ProvisionerExitError]; a
 // reply that breaks the protocol is a [*ProvisionerProtocolError].

@@ -107,11 +107,17 @@ func ExampleCLI_StartProvisioner() {
 	}
 	// Here the caller plans from d.Live and refuses what it must, before
 	// anything changes.
-	applied, err := p.ApplyDiff(ctx, &d.SchemaDiff)
+	pending, err := p.ApplyDiff(ctx, &d.SchemaDiff)
 	var pe *directusctl.ProvisionError
 	if errors.As(err, &pe) && pe.Kind == directusctl.ProvisionStale {
 		fmt.Println("the schema changed since the plan: plan again")
 		return
 	}
-	fmt.Println(applied, err)
+	if err != nil || pending == nil {
+		fmt.Println(err)
+		return
+	}
+	// Here the caller compares pending.Live with what it planned; nobody
+	// else sees the change until the commit.
+	fmt.Println(pending.Commit(ctx))
 }

@@ -61,9 +61,10 @@ const (
 // several goroutines but run in turn.
 //
 // It decides nothing: the caller plans and verifies. A schema apply runs
-// in one transaction, so an error, a cancelled context or a killed process
-// leaves the schema as it was. A bootstrap is exactly Directus's own,
-// which is not one transaction.
+// in one transaction that stays open until the caller, having seen the
+// schema it leaves, commits it: an error, a cancelled context or a killed
+// process before the commit leaves the schema as it was. A bootstrap is
+// exactly Directus's own, which is not one transaction.
 //
 // After a cancelled call, a reply that does not follow the protocol or an
 // exit, the process is stopped and every later call returns the same
@@ -480,33 +481,72 @@ func (p *Provisioner) Diff(ctx context.Context, target json.RawMessage, withLive
 	return &res, nil
 }
 
-// ApplyDiff applies a diff made by Diff, in one transaction, as POST
-// /schema/apply does: a diff made from another schema than the live one
-// is a [*ProvisionError] of kind [ProvisionStale] and changes nothing.
-// It reports false when the diff was empty. Directus's caches are flushed
-// after an apply.
-func (p *Provisioner) ApplyDiff(ctx context.Context, d *SchemaDiff) (bool, error) {
+// PendingApply is an apply done in a transaction that is still open:
+// nobody else sees it until Commit. Live is the schema as the apply leaves
+// it, read inside that transaction: what Commit would make visible.
+type PendingApply struct {
+	Live LiveSchema
+	p    *Provisioner
+	done bool
+}
+
+// ApplyDiff applies a diff made by Diff as POST /schema/apply does — only
+// to the schema the diff was made from, all in one transaction — but
+// leaves the transaction open and returns the schema it leaves behind:
+// the caller verifies it, then commits or rolls back. A diff made from
+// another schema than the live one is a [*ProvisionError] of kind
+// [ProvisionStale] and changes nothing; so does any failure. An empty
+// diff returns nil: there is nothing to commit.
+//
+// Until the pending apply is committed or rolled back, the provisioner
+// takes no other request; Close, a cancelled call or the end of the
+// process roll it back.
+func (p *Provisioner) ApplyDiff(ctx context.Context, d *SchemaDiff) (*PendingApply, error) {
 	if d == nil || len(d.Diff) == 0 {
-		return false, nil
+		return nil, nil
 	}
 	payload, err := applyPayload(d)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	var parsed struct {
 		Hash string          `json:"hash"`
 		Diff json.RawMessage `json:"diff"`
 	}
 	if err := json.Unmarshal(payload, &parsed); err != nil {
-		return false, err
+		return nil, err
 	}
 	var res struct {
 		Applied bool `json:"applied"`
+		LiveSchema
 	}
 	if err := p.call(ctx, "apply-diff", map[string]any{"hash": parsed.Hash, "diff": parsed.Diff}, &res); err != nil {
-		return false, err
+		return nil, err
 	}
-	return res.Applied, nil
+	if !res.Applied {
+		return nil, nil
+	}
+	if len(res.Snapshot) == 0 || res.Snapshot[0] != '{' || res.Hash == "" {
+		return nil, p.fail(&ProvisionerProtocolError{Op: "apply-diff", Reason: "the result has no snapshot or no hash"})
+	}
+	return &PendingApply{Live: res.LiveSchema, p: p}, nil
+}
+
+// Commit makes the apply visible to everyone, then has Directus flush
+// its caches, shared ones included. If the process ends before it
+// answers, whether the commit happened is unknown.
+func (a *PendingApply) Commit(ctx context.Context) error { return a.end(ctx, "commit") }
+
+// Rollback undoes the apply. Rolling back after a Commit, or twice, does
+// nothing.
+func (a *PendingApply) Rollback(ctx context.Context) error { return a.end(ctx, "rollback") }
+
+func (a *PendingApply) end(ctx context.Context, op string) error {
+	if a == nil || a.done {
+		return nil
+	}
+	a.done = true
+	return a.p.call(ctx, op, nil, nil)
 }
 
 // Close asks the process to exit and waits for it; a process that does

@@ -15,16 +15,18 @@
 //                        {"id": 2, "op": "snapshot"}
 //                        {"id": 3, "op": "diff", "snapshot": {...}, "live": true}
 //                        {"id": 4, "op": "apply-diff", "hash": "...", "diff": {...}}
-//                        {"id": 5, "op": "exit"}
+//                        {"id": 5, "op": "commit"}        (or "rollback")
+//                        {"id": 6, "op": "exit"}
 //   replies on fd 3:     {"ready": {"protocol": 1, "directus": "11.17.4", "node": "v22..."}}  (once, first)
 //                        {"id": 1, "ok": true, "ms": 812, "result": {...}}
 //                        {"id": 1, "ok": false, "ms": 3, "error": {"kind": "...", "message": "...", "code": "...", "logged": [...]}}
 //
 // Replies travel on their own descriptor because Directus and its
 // libraries write logs to stdout: nothing else can ever write a reply.
-// Stdout and stderr stay Directus's logs. End of stdin, SIGTERM or SIGINT
-// end the process at once: an apply in progress is one transaction, which
-// PostgreSQL rolls back when the connection drops.
+// Stdout and stderr stay Directus's logs. An apply's transaction stays
+// open until commit or rollback. End of stdin, SIGTERM or SIGINT end the
+// process at once: an apply in progress or waiting for its commit is one
+// transaction, which PostgreSQL rolls back when the connection drops.
 import { writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -94,7 +96,7 @@ const [
 	{ validateSnapshot },
 	{ validateApplyDiff },
 	{ applyDiff },
-	{ getCache },
+	{ getCache, flushCaches },
 ] = await Promise.all([
 	load("database/index.js"),
 	load("utils/get-snapshot.js"),
@@ -196,23 +198,64 @@ async function diff(request) {
 	return result;
 }
 
-// applyDiff is what POST /schema/apply does: the diff applies only to the
-// schema it was made from (same hash), in one transaction, after which
-// Directus flushes every cache, shared ones included.
+// An apply's transaction stays open until the caller, having read the
+// schema it leaves, commits or rolls it back.
+let pending = null;
+
+// applyDiff runs what POST /schema/apply runs — the diff applies only to
+// the schema it was made from (same hash), all in one transaction — but
+// in a transaction of this script's own, left open: the reply carries the
+// schema as the apply leaves it, read inside that transaction, and
+// nothing is visible to anyone else until commit.
 async function applyDiffRequest(request) {
 	await installed();
-	const database = getDatabase();
-	await fresh();
-	const live = await getSnapshot({ database });
-	const hash = getVersionedHash(live);
-	if (request.hash !== hash) {
-		throw new Refusal("stale", `the live schema changed since the diff was made (hash ${hash}, the diff's ${request.hash})`);
+	const trx = await getDatabase().transaction();
+	// A rollback rejects the transaction's own promise: it is expected.
+	trx.executionPromise?.catch(() => {});
+	try {
+		await fresh();
+		const live = await getSnapshot({ database: trx });
+		const hash = getVersionedHash(live);
+		if (request.hash !== hash) {
+			throw new Refusal("stale", `the live schema changed since the diff was made (hash ${hash}, the diff's ${request.hash})`);
+		}
+		if (!validateApplyDiff({ hash: request.hash, diff: request.diff }, { ...live, hash })) {
+			await trx.rollback();
+			return { applied: false };
+		}
+		await applyDiff(live, request.diff, { database: trx });
+		await fresh();
+		const after = await getSnapshot({ database: trx });
+		pending = trx;
+		return { applied: true, snapshot: after, hash: getVersionedHash(after) };
+	} catch (err) {
+		await trx.rollback().catch(() => {});
+		throw err;
 	}
-	if (!validateApplyDiff({ hash: request.hash, diff: request.diff }, { ...live, hash })) {
-		return { applied: false };
-	}
-	await applyDiff(live, request.diff, { database });
-	return { applied: true };
+}
+
+// commit makes the pending apply visible, then flushes every cache,
+// shared ones included (Directus flushed them during the apply, before
+// the commit: another process may have cached the old schema since).
+async function commit() {
+	const trx = takePending("commit");
+	await trx.commit();
+	await flushCaches();
+	return {};
+}
+
+async function rollback() {
+	const trx = takePending("rollback");
+	await trx.rollback();
+	await flushCaches();
+	return {};
+}
+
+function takePending(op) {
+	if (pending === null) throw new Refusal("bad-request", `${op}: no apply is waiting`);
+	const trx = pending;
+	pending = null;
+	return trx;
 }
 
 const ops = {
@@ -220,6 +263,8 @@ const ops = {
 	snapshot,
 	diff,
 	"apply-diff": applyDiffRequest,
+	commit,
+	rollback,
 };
 
 function describe(err) {
@@ -248,6 +293,7 @@ async function handle(line) {
 	current = id;
 	logged = [];
 	if (request?.op === "exit") {
+		await pending?.rollback().catch(() => {});
 		send({ id, ok: true, ms: 0, result: {} });
 		await getDatabase().destroy();
 		process.exit(0);
@@ -255,6 +301,10 @@ async function handle(line) {
 	const op = Object.hasOwn(ops, request?.op) ? ops[request.op] : null;
 	if (id === null || op === null) {
 		send({ id, ok: false, ms: 0, error: { kind: "bad-request", message: `want {"id": <integer>, "op": one of ${Object.keys(ops).join(", ")}, exit}` } });
+		return;
+	}
+	if (pending !== null && op !== commit && op !== rollback) {
+		send({ id, ok: false, ms: 0, error: { kind: "bad-request", message: `an apply waits for commit or rollback, not ${request.op}` } });
 		return;
 	}
 	try {

@@ -164,10 +164,10 @@ func TestProvisionerNeedsTheAPIFolder(t *testing.T) {
 
 func TestApplyDiffOfNothingSendsNothing(t *testing.T) {
 	p := start(t, fakeNode(t, ready+`read line; echo '{"id":1,"ok":true,"ms":0,"result":{}}' >&3; exit 0`))
-	if applied, err := p.ApplyDiff(context.Background(), nil); applied || err != nil {
-		t.Fatalf("%v, %v", applied, err)
+	if a, err := p.ApplyDiff(context.Background(), nil); a != nil || err != nil {
+		t.Fatalf("%v, %v", a, err)
 	}
-	if applied, err := p.ApplyDiff(context.Background(), &SchemaDiff{Hash: "h"}); applied || err != nil {
-		t.Fatalf("%v, %v", applied, err)
+	if a, err := p.ApplyDiff(context.Background(), &SchemaDiff{Hash: "h"}); a != nil || err != nil {
+		t.Fatalf("%v, %v", a, err)
 	}
 }

@@ -136,16 +136,28 @@ func TestProvisionerBootstrapsDiffsAndAppliesInOneProcess(t *testing.T) {
 	if want := []string{"create collections cli_items", "create fields cli_items.id", "create fields cli_items.name"}; !slices.Equal(got, want) {
 		t.Errorf("diff entries %q, want %q", got, want)
 	}
-	applied, err := p.ApplyDiff(ctx, &d.SchemaDiff)
-	if err != nil || !applied {
-		t.Fatalf("apply: %v, %v", applied, err)
+	pending, err := p.ApplyDiff(ctx, &d.SchemaDiff)
+	if err != nil || pending == nil {
+		t.Fatalf("apply: %v, %v", pending, err)
+	}
+	if names := collectionNames(t, pending.Live.Snapshot); !slices.Equal(names, []string{"cli_items"}) {
+		t.Errorf("collections the pending apply leaves: %v", names)
+	}
+	if tableExists(t, dbURL, "cli_items") {
+		t.Error("another connection sees cli_items before the commit")
+	}
+	if _, err := p.Snapshot(ctx); !isKind(err, directusctl.ProvisionBadRequest) {
+		t.Errorf("a snapshot while an apply waits: %v, want a bad-request ProvisionError", err)
+	}
+	if err := pending.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 	live, err := p.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if names := collectionNames(t, live.Snapshot); !slices.Equal(names, []string{"cli_items"}) {
-		t.Errorf("live collections after the apply: %v", names)
+	if string(asJSON(t, live.Snapshot)) != string(asJSON(t, pending.Live.Snapshot)) || live.Hash != pending.Live.Hash {
+		t.Error("the committed schema is not the one the pending apply showed")
 	}
 	if live.Hash == d.Hash {
 		t.Error("the hash did not change with the schema")
@@ -156,8 +168,8 @@ func TestProvisionerBootstrapsDiffsAndAppliesInOneProcess(t *testing.T) {
 	if err != nil || again.Diff != nil || len(again.Live) != 0 {
 		t.Fatalf("diff after the apply: %+v, %v; want no difference and no live snapshot", again, err)
 	}
-	if applied, err := p.ApplyDiff(ctx, &again.SchemaDiff); err != nil || applied {
-		t.Errorf("an empty diff: applied %v, %v", applied, err)
+	if pending, err := p.ApplyDiff(ctx, &again.SchemaDiff); err != nil || pending != nil {
+		t.Errorf("an empty diff: %v, %v; want nothing pending", pending, err)
 	}
 	if err := p.Close(); err != nil {
 		t.Errorf("close: %v", err)
@@ -176,9 +188,7 @@ func TestProvisionerSnapshotEqualsTheCLIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ApplyDiff(ctx, &d.SchemaDiff); err != nil {
-		t.Fatal(err)
-	}
+	commit(t, ctx, p, &d.SchemaDiff)
 	live, err := p.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -207,12 +217,8 @@ func TestProvisionerRefusesADiffMadeFromAnotherSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.ApplyDiff(ctx, &od.SchemaDiff); err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.ApplyDiff(ctx, &d.SchemaDiff)
-	var pe *directusctl.ProvisionError
-	if !errors.As(err, &pe) || pe.Kind != directusctl.ProvisionStale {
+	commit(t, ctx, other, &od.SchemaDiff)
+	if _, err := p.ApplyDiff(ctx, &d.SchemaDiff); !isKind(err, directusctl.ProvisionStale) {
 		t.Fatalf("apply of a stale diff: %v, want a stale ProvisionError", err)
 	}
 	if tableExists(t, dbURL, "cli_items") {
@@ -221,6 +227,23 @@ func TestProvisionerRefusesADiffMadeFromAnotherSchema(t *testing.T) {
 	if _, err := p.Snapshot(ctx); err != nil {
 		t.Errorf("the provisioner should stay usable after a refusal: %v", err)
 	}
+}
+
+// commit applies d and commits it.
+func commit(t *testing.T, ctx context.Context, p *directusctl.Provisioner, d *directusctl.SchemaDiff) {
+	t.Helper()
+	pending, err := p.ApplyDiff(ctx, d)
+	if err != nil || pending == nil {
+		t.Fatalf("apply: %v, %v", pending, err)
+	}
+	if err := pending.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func isKind(err error, kind string) bool {
+	var pe *directusctl.ProvisionError
+	return errors.As(err, &pe) && pe.Kind == kind
 }
 
 // mustJSON is the live snapshot.
@@ -242,9 +265,7 @@ func TestProvisionerApplyThatFailsChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.ApplyDiff(ctx, &d.SchemaDiff); err != nil {
-		t.Fatal(err)
-	}
+	commit(t, ctx, p, &d.SchemaDiff)
 	exec(t, dbURL, "INSERT INTO cli_items (name) VALUES ('a row')")
 	live := mustJSON(t, p, ctx)
 	// A new collection (created first) and a NOT NULL column without a
@@ -264,9 +285,7 @@ func TestProvisionerApplyThatFailsChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = p.ApplyDiff(ctx, &d.SchemaDiff)
-	var pe *directusctl.ProvisionError
-	if !errors.As(err, &pe) || pe.Kind != directusctl.ProvisionFailed {
+	if _, err = p.ApplyDiff(ctx, &d.SchemaDiff); !isKind(err, directusctl.ProvisionFailed) {
 		t.Fatalf("apply: %v, want a ProvisionError from Directus", err)
 	}
 	if !strings.Contains(err.Error(), "cli_items.code") {
@@ -406,5 +425,65 @@ func TestProvisionerThatCannotLoadDirectusSaysWhy(t *testing.T) {
 	var pe *directusctl.ProvisionError
 	if !errors.As(err, &pe) || pe.Op != "start" || pe.Kind != directusctl.ProvisionCrash || pe.Message == "" {
 		t.Fatalf("start: %v, want a crash ProvisionError with Node's message", err)
+	}
+}
+
+func TestProvisionerRollbackAndExitUndoAPendingApply(t *testing.T) {
+	dbURL, p := bootstrapped(t)
+	ctx := timeout(t, 3*time.Minute)
+	before := mustJSON(t, p, ctx)
+	d, err := p.Diff(ctx, oneCollectionJSON(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := p.ApplyDiff(ctx, &d.SchemaDiff)
+	if err != nil || pending == nil {
+		t.Fatalf("apply: %v, %v", pending, err)
+	}
+	if err := pending.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := mustJSON(t, p, ctx); string(after) != string(before) || tableExists(t, dbURL, "cli_items") {
+		t.Fatal("the rolled back apply left a change")
+	}
+
+	// The same apply again, and the process asked to exit before the
+	// commit: exiting rolls back.
+	d, err = p.Diff(ctx, oneCollectionJSON(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending, err = p.ApplyDiff(ctx, &d.SchemaDiff); err != nil || pending == nil {
+		t.Fatalf("apply: %v, %v", pending, err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if tableExists(t, dbURL, "cli_items") {
+		t.Error("closing with an apply pending left its change")
+	}
+}
+
+func TestProvisionerKilledBeforeTheCommitChangesNothing(t *testing.T) {
+	dbURL, p := bootstrapped(t)
+	ctx := timeout(t, 3*time.Minute)
+	d, err := p.Diff(ctx, oneCollectionJSON(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := p.ApplyDiff(ctx, &d.SchemaDiff)
+	if err != nil || pending == nil {
+		t.Fatalf("apply: %v, %v", pending, err)
+	}
+	if err := syscall.Kill(p.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err = pending.Commit(ctx)
+	var ee *directusctl.ProvisionerExitError
+	if !errors.As(err, &ee) || ee.Op != "commit" {
+		t.Fatalf("commit: %v, want an exit error for commit", err)
+	}
+	if tableExists(t, dbURL, "cli_items") {
+		t.Error("cli_items exists: the uncommitted apply survived its process")
 	}
 }
