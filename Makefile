@@ -14,7 +14,7 @@ FUZZTIME ?= 20s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## install system packages the tests need (PostgreSQL 15 + PostGIS)
+deps: ## install system packages the tests need (PostgreSQL 15 + PostGIS, Redis, HAProxy, Chromium)
 	@scripts/install-deps.sh
 
 directus: ## install the pinned Directus 11.17.4 runtime (and Node 22) into directus/
@@ -24,19 +24,22 @@ build: ## build trmctl and the entrypoint into bin/
 	go build -o bin/trmctl ./cmd/trmctl
 	go build -o bin/trm-entrypoint ./cmd/entrypoint
 
-dev: deps directus build ## the main job: PostgreSQL + PostGIS, the entrypoint's boot, Directus on :8055
+dev: deps directus build ## the main job: PostgreSQL + PostGIS, Redis, the entrypoint's boot, Directus on :8055
 	@scripts/dev.sh
 
-dev-stop: ## stop the local development database if a run left it (its data stays in .dev/)
+dev-stop: ## stop the local development database and Redis if a run left them (the data stays in .dev/)
+	@scripts/dev-redis.sh stop
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; access/ is canonical and docs/access-matrix.md current
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
 	go run $(STATICCHECK) $(PKGS)
 	cd examples/processor && GOWORK=off go vet ./... && GOWORK=off go run $(STATICCHECK) ./...
 	go run ./tools/apidump
+	go run ./cmd/trmctl access fmt --check
+	go run ./cmd/trmctl access matrix --check
 
 api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by the README's "Versions")
 	go run ./tools/apidump -w
@@ -58,7 +61,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed ./internal/boot ./internal/access; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

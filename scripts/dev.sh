@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The main job: the whole stack on this machine. A local PostgreSQL with
-# PostGIS (kept in .dev/ between runs), provisioned by the entrypoint
-# exactly as in the image, Directus on http://localhost:8055, and Rally
-# Albania 2026 seeded through the REST API from seed/rally-albania-2026/seed.yaml
-# (a second run creates nothing).
-# Ctrl-C stops Directus and the database.
+# PostGIS (kept in .dev/ between runs) and a local redis-server, provisioned
+# by the entrypoint exactly as in the image, Directus on
+# http://localhost:8055 with WebSockets and every shareable store in Redis
+# (as in compose), and Rally Albania 2026 seeded through the REST API from
+# seed/rally-albania-2026/seed.yaml (a second run creates nothing).
+# Ctrl-C stops Directus, Redis and the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +14,9 @@ port=${TRM_DEV_PORT:-8055}
 mkdir -p "$dev"
 
 url=$(scripts/dev-postgres.sh start)
-stop_db() { scripts/dev-postgres.sh stop; }
+stop_db() { scripts/dev-redis.sh stop; scripts/dev-postgres.sh stop; }
 trap stop_db EXIT
+redis_url=$(scripts/dev-redis.sh start)
 
 # Secrets are made once and kept, so sessions and tokens survive restarts.
 if [ ! -s "$dev/directus.env" ]; then
@@ -37,6 +39,11 @@ export DB_CLIENT=pg DB_CONNECTION_STRING="$url"
 export PORT="$port" PUBLIC_URL="http://localhost:$port" HOST=127.0.0.1
 export PACKAGE_FILE_LOCATION="$PWD/directus" EXTENSIONS_PATH="$PWD/extensions" STORAGE_LOCAL_ROOT="$dev/uploads"
 export TELEMETRY=false FORCE_COLOR=0
+# Shared state and WebSockets as in compose.yaml (deploy/scaling.env,
+# docs/scaling.md); no proxy in front, so no X-Forwarded-For is trusted.
+# shellcheck disable=SC1091
+set -a; . deploy/scaling.env; set +a
+export REDIS="$redis_url" IP_TRUST_PROXY=false
 export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init"
 export TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND="$TRM_NODE $TRM_DIRECTUS_CLI start"
 mkdir -p "$STORAGE_LOCAL_ROOT"
@@ -59,5 +66,7 @@ TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
 echo
 echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"
 echo "Database: $url"
-echo "Ctrl-C stops both."
+echo "Redis:    redis://127.0.0.1:$(cat "$dev/redis/port") (password in $dev/redis/password)"
+echo "WebSocket: ws://localhost:$port/websocket, GraphQL subscriptions: ws://localhost:$port/graphql"
+echo "Ctrl-C stops Directus, Redis and the database."
 wait "$child"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the dev stack need:
-# PostgreSQL 15 server binaries, PostGIS 3, and Chromium for the admin-UI
-# test. Idempotent: does nothing when they are present. Needs root (or
+# PostgreSQL 15 server binaries, PostGIS 3, Redis (several Directus
+# instances share state through it), HAProxy (checks deploy/haproxy.cfg and
+# fronts the two-instance benchmark), and Chromium for the admin-UI test. Idempotent: does nothing when they are present. Needs root (or
 # sudo) only when something is missing.
 set -euo pipefail
 
@@ -10,11 +11,13 @@ need=()
 [ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
 ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15-postgis-3)
 [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || need+=(util-linux)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "install-deps: PostgreSQL 15, PostGIS and Chromium present"
+  echo "install-deps: PostgreSQL 15, PostGIS, Redis, HAProxy and Chromium present"
   exit 0
 fi
 
@@ -32,6 +35,7 @@ start=$(date +%s)
 echo "install-deps: installing ${need[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# The Debian package creates and starts a default cluster on port 5432;
-# tests and the dev stack use throwaway clusters of their own.
+# The Debian packages create and, where systemd runs, start a default
+# PostgreSQL cluster on port 5432, Redis on 6379 and HAProxy: tests and the
+# dev stack start throwaway servers of their own on other ports.
 echo "install-deps: done in $(( $(date +%s) - start ))s"

@@ -118,7 +118,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Use:   "trmctl <command> <subcommand> [flags]",
 		Short: "Operate the TRM business plane (Directus + PostgreSQL)",
 		Long: `trmctl operates the TRM business plane: guarded db-init migrations,
-Directus schema snapshots, boot plans and seeds.
+Directus schema snapshots, access as code, boot plans and seeds.
 
 Settings come from flags, then TRM_* environment variables, then an
 optional config file (--config, YAML), then defaults. A flag --foo-bar is
@@ -139,7 +139,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a))
+	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a), newAccessCmd(a))
 	for _, c := range root.Commands() {
 		refuseUnknownSubcommands(c)
 	}

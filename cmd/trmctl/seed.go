@@ -21,7 +21,7 @@ import (
 // person's would. Each record is looked up by its natural key first and
 // created only when it is missing: a seed can run any number of times.
 
-const seedAuthHelp = `Directus is reached at --directus-url (TRM_DIRECTUS_URL, default
+const directusAuthHelp = `Directus is reached at --directus-url (TRM_DIRECTUS_URL, default
 http://localhost:8055). Authenticate with a static or access token
 (--token, or TRM_DIRECTUS_TOKEN), or with a user's e-mail and password
 (--email and --password, or TRM_DIRECTUS_EMAIL and TRM_DIRECTUS_PASSWORD;
@@ -70,7 +70,7 @@ device by IMEI; membership and registration by their pair; event by
 (organisation, slug); class by (event, code); entry by (event, race
 number); crew by (entry, person); tracker assignment by (entry, device).
 
-` + seedAuthHelp + `
+` + directusAuthHelp + `
 
 Progress (one line per record) goes to standard error; the summary table
 per collection to standard output. Exit codes: 0 done, 1 an invalid file
@@ -134,18 +134,18 @@ Every problem is listed with its line. Exit codes: 0 valid, 1 invalid,
 	}
 }
 
-// seedCredentials says how to authenticate; exactly one of token and
+// directusCredentials says how to authenticate; exactly one of token and
 // email is set.
-type seedCredentials struct {
+type directusCredentials struct {
 	token           string
 	email, password string
 }
 
-// seedTarget resolves the instance and the credentials, refusing
+// directusTarget resolves the instance and the credentials, refusing
 // contradictions before anything is sent. Flags win over the
 // environment.
-func (a *app) seedTarget() (string, seedCredentials, error) {
-	var cr seedCredentials
+func (a *app) directusTarget() (string, directusCredentials, error) {
+	var cr directusCredentials
 	base := strings.TrimSpace(a.cfg.GetString("directus-url"))
 	if base == "" {
 		return "", cr, usageErrorf("--directus-url is empty: name the Directus instance, e.g. http://localhost:8055")
@@ -186,9 +186,9 @@ func (a *app) seedTarget() (string, seedCredentials, error) {
 	return base, cr, nil
 }
 
-// connectSeed checks that Directus answers, authenticates, and checks that
+// connectDirectus checks that Directus answers, authenticates, and checks that
 // the collections the seed writes exist, each failure with what to check.
-func connectSeed(ctx context.Context, base string, cr seedCredentials, collections []string) (*directusctl.Client, error) {
+func connectDirectus(ctx context.Context, base string, cr directusCredentials, collections []string) (*directusctl.Client, error) {
 	anon, err := directusctl.NewClient(base)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -269,7 +269,7 @@ type seedReport struct {
 // runSeedApply validates the file, connects, applies it and prints the
 // report.
 func (a *app) runSeedApply(cmd *cobra.Command, path string) error {
-	base, cr, err := a.seedTarget()
+	base, cr, err := a.directusTarget()
 	if err != nil {
 		return err
 	}
@@ -280,7 +280,7 @@ func (a *app) runSeedApply(cmd *cobra.Command, path string) error {
 	ctx, cancel := a.withTimeout(cmd.Context())
 	defer cancel()
 	start := time.Now()
-	c, err := connectSeed(ctx, base, cr, seed.Collections())
+	c, err := connectDirectus(ctx, base, cr, seed.Collections())
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package boot provisions the TRM business-plane database before Directus
-// starts: wait for PostgreSQL, take the boot lock, pre-schema db-init,
-// Directus bootstrap, the guarded schema apply, post-schema db-init, and a
-// record of what was proved so that a warm reboot can skip it all.
+// starts: wait for PostgreSQL and Redis, take the boot lock, pre-schema
+// db-init, Directus bootstrap, the guarded schema apply, post-schema
+// db-init, and a record of what was proved so that a warm reboot can skip
+// it all.
 //
 // cmd/entrypoint runs it in the Directus image; trmctl boot plan asks it
 // what it would do.
@@ -148,6 +149,9 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 	defer pool.Close()
+	if err := b.waitRedis(ctx); err != nil {
+		return nil, err
+	}
 	prov, err := b.provider(pool)
 	if err != nil {
 		return nil, err

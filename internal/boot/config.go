@@ -34,10 +34,14 @@ var OwnedTables = []string{"positions", "migrations_applied", StateTable}
 type Config struct {
 	DatabaseURL   string
 	DBWaitTimeout time.Duration
-	LockTimeout   time.Duration
-	ApplyMode     ApplyMode
-	Allow         Allowance
-	TimescaleDB   string
+	// Redis is the Redis Directus will use (nil when it uses none): boot
+	// waits for it before anything runs the Directus CLI.
+	Redis            *RedisTarget
+	RedisWaitTimeout time.Duration
+	LockTimeout      time.Duration
+	ApplyMode        ApplyMode
+	Allow            Allowance
+	TimescaleDB      string
 	// StartCommand is exec'd when provisioning succeeded.
 	StartCommand []string
 	SnapshotPath string
@@ -113,6 +117,9 @@ const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
 //
 //	DB_* (and *_FILE)        Directus's database settings (or TRM_DATABASE_URL)
 //	TRM_DB_WAIT_TIMEOUT      how long to wait for PostgreSQL (default 60s)
+//	REDIS (and *_FILE), REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD,
+//	REDIS_DB, REDIS_ENABLED  Directus's Redis settings: boot waits for that Redis
+//	TRM_REDIS_WAIT_TIMEOUT   how long to wait for Redis (default 60s)
 //	TRM_BOOT_LOCK_TIMEOUT    how long to wait for another replica's boot (default 10m)
 //	TRM_DB_INIT_FILE_TIMEOUT how long one db-init file may run (default 10m; 0 no limit)
 //	TRM_DB_INIT_LOCK_TIMEOUT how long a db-init statement may wait for a lock (default 1m; 0 no limit)
@@ -166,6 +173,12 @@ func ConfigFromEnv(env directusctl.Env, environ []string) (*Config, error) {
 		c.DatabaseURL = u
 	}
 	if c.DBWaitTimeout, err = duration("TRM_DB_WAIT_TIMEOUT", 60*time.Second); err != nil {
+		return nil, err
+	}
+	if c.Redis, err = redisFromEnv(env, environ); err != nil {
+		return nil, err
+	}
+	if c.RedisWaitTimeout, err = duration("TRM_REDIS_WAIT_TIMEOUT", 60*time.Second); err != nil {
 		return nil, err
 	}
 	if c.LockTimeout, err = duration("TRM_BOOT_LOCK_TIMEOUT", 10*time.Minute); err != nil {

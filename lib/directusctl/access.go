@@ -207,3 +207,24 @@ func (c *Client) UpdatePermission(ctx context.Context, id int, patch any) (*Perm
 func (c *Client) DeletePermission(ctx context.Context, id int) error {
 	return deleteOne(ctx, c, "/permissions", strconv.Itoa(id))
 }
+
+// CreatePermissions creates permissions in one request, which Directus
+// makes in one transaction: all of them or none. The answer is not
+// decoded (an app-access token's answer also lists Directus's built-in
+// app permissions, which have no id).
+func (c *Client) CreatePermissions(ctx context.Context, ps []Permission) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	_, err := c.sendJSON(ctx, http.MethodPost, "/permissions", nil, ps, nil)
+	return err
+}
+
+// DeletePermissions deletes permissions by id in one request.
+func (c *Client) DeletePermissions(ctx context.Context, ids []int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := c.sendJSON(ctx, http.MethodDelete, "/permissions", nil, ids, nil)
+	return err
+}

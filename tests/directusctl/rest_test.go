@@ -470,6 +470,38 @@ func testAccessModel(t *testing.T, inst *testdirectus.Instance, db string) {
 		t.Fatalf("the rider sees %+v, want only their own item", seen)
 	}
 
+	// In one request each: create several, delete several; empty lists
+	// send nothing.
+	batch := []directusctl.Permission{
+		{Policy: policy.ID, Collection: "rest_items", Action: directusctl.ActionCreate, Fields: []string{"name"}},
+		{Policy: policy.ID, Collection: "rest_items", Action: directusctl.ActionDelete, Permissions: json.RawMessage(filter)},
+	}
+	if err := c.CreatePermissions(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	perms, err = c.ListPermissions(ctx, byPolicy)
+	if err != nil || len(perms) != 3 {
+		t.Fatalf("permissions after the batch create: %+v, %v", perms, err)
+	}
+	var made []int
+	for _, p := range perms {
+		if p.ID != perm.ID {
+			made = append(made, p.ID)
+		}
+	}
+	if err := c.DeletePermissions(ctx, made); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreatePermissions(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeletePermissions(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if perms, err := c.ListPermissions(ctx, byPolicy); err != nil || len(perms) != 1 {
+		t.Fatalf("permissions after the batch delete: %+v, %v", perms, err)
+	}
+
 	// Deleting the policy takes its permissions and access rows with it.
 	if err := c.DeletePermission(ctx, perm.ID); err != nil {
 		t.Fatal(err)

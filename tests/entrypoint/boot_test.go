@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testredis"
 )
 
 // One database goes through a whole life: first boot serving Directus,
@@ -115,13 +118,21 @@ func abs(t testing.TB, p string) string {
 	return a
 }
 
+// The replicas of compose.yaml: three entrypoints at once on a fresh
+// database, with compose's Directus settings (deploy/scaling.env) and one
+// Redis. One provisions, the others wait for it, all three serve.
 func TestThreeReplicasOnAFreshDatabaseProvisionOnceAndAllServe(t *testing.T) {
 	dbURL := pg.New(t)
+	rd := testredis.Start(t)
+	scaling, err := testdirectus.ScalingEnv(rd.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
 	runs := make([]*run, 3)
 	ports := make([]int, 3)
 	for i := range runs {
 		ports[i] = testenv.Port(t)
-		runs[i] = startBoot(t, bootEnv(t, dbURL, ports[i], true))
+		runs[i] = startBoot(t, bootEnv(t, dbURL, ports[i], true, scaling...))
 	}
 	var wg sync.WaitGroup
 	for i := range runs {
@@ -132,6 +143,9 @@ func TestThreeReplicasOnAFreshDatabaseProvisionOnceAndAllServe(t *testing.T) {
 	bootstraps, waited := 0, 0
 	for _, r := range runs {
 		out := r.out.String()
+		if !strings.Contains(out, "step=wait-redis") {
+			t.Errorf("a replica started without waiting for Redis:\n%s", out)
+		}
 		if strings.Contains(out, "msg=bootstrap step=bootstrap") {
 			bootstraps++
 		}
@@ -146,6 +160,10 @@ func TestThreeReplicasOnAFreshDatabaseProvisionOnceAndAllServe(t *testing.T) {
 		t.Fatalf("%d replicas bootstrapped and %d waited; want 1 and 2", bootstraps, waited)
 	}
 }
+
+// redisSecret is the password in the Redis URLs of these tests; no output
+// may show it.
+const redisSecret = "hunter2-redis-secret"
 
 // Each bad input stops the boot with a non-zero exit, a last line naming
 // the step and the fix, and a database left exactly as it was.
@@ -166,6 +184,13 @@ func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
 			return []string{"DB_HOST=127.0.0.1", "DB_PORT=1", "TRM_DB_WAIT_TIMEOUT=1s"}
 		}, "wait-db", []string{"did not answer within 1s", "DB_HOST"}},
 		{"wrong credentials", func(string) []string { return []string{"DB_USER=nobody_here"} }, "wait-db", []string{"nobody_here", "DB_USER"}},
+		{"unreachable Redis", func(string) []string {
+			return []string{"REDIS=redis://:" + redisSecret + "@127.0.0.1:1", "TRM_REDIS_WAIT_TIMEOUT=1s"}
+		}, "wait-redis", []string{"did not answer within 1s", "REDIS", "TRM_REDIS_WAIT_TIMEOUT", "redis://:xxxxx@127.0.0.1:1"}},
+		{"malformed Redis URL", func(string) []string {
+			return []string{"REDIS=redis://:" + redisSecret + "/x@127.0.0.1:6379"}
+		}, "config", []string{"setting REDIS", "percent-encode"}},
+		{"a Redis store without Redis", func(string) []string { return []string{"CACHE_STORE=redis"} }, "config", []string{"CACHE_STORE=redis", "set REDIS"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -182,6 +207,9 @@ func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
+			}
+			if strings.Contains(out, redisSecret) {
+				t.Errorf("output shows the Redis password:\n%s", out)
 			}
 			conn := connect(t, dbURL)
 			if n := queryInt(t, conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"); n != 0 {
@@ -203,5 +231,55 @@ func TestSignalBeforeStartStopsCleanly(t *testing.T) {
 	}
 	if !strings.Contains(lastLine(r.out.String()), "stopped by a signal") {
 		t.Errorf("last line: %s", lastLine(r.out.String()))
+	}
+}
+
+// Redis may come up after the replica: boot waits for it with backoff,
+// like for PostgreSQL, then carries on.
+func TestBootWaitsForARedisThatStartsLate(t *testing.T) {
+	dbURL := pg.New(t)
+	port := testenv.Port(t)
+	r := startBoot(t, bootEnv(t, dbURL, testenv.Port(t), false, append(mechanics(t),
+		fmt.Sprintf("REDIS=redis://127.0.0.1:%d", port), "TRM_REDIS_WAIT_TIMEOUT=2m")...))
+	// Start Redis once boot has tried and failed at least once.
+	for !strings.Contains(r.out.String(), "step=wait-db") {
+		select {
+		case <-r.done:
+			t.Fatalf("boot ended before waiting for Redis:\n%s", r.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	testredis.Start(t, testredis.WithPort(port))
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, r.out)
+	}
+	if !strings.Contains(r.out.String(), "step=wait-redis") {
+		t.Errorf("no wait-redis step:\n%s", r.out)
+	}
+}
+
+// A Redis that refuses the password stops boot at once, however long it
+// may wait, naming the setting and never the password.
+func TestRedisThatRefusesThePasswordStopsTheBootAtOnce(t *testing.T) {
+	dbURL := pg.New(t)
+	rd := testredis.Start(t, testredis.WithPassword("the-right-one"))
+	code, out := boot(t, dbURL, append(mechanics(t),
+		fmt.Sprintf("REDIS=redis://:%s@127.0.0.1:%d", redisSecret, rd.Port), "TRM_REDIS_WAIT_TIMEOUT=10m")...)
+	if code == 0 {
+		t.Fatalf("exit 0:\n%s", out)
+	}
+	last := lastLine(out)
+	for _, w := range []string{"step=wait-redis", "authentication refused", "REDIS"} {
+		if !strings.Contains(last, w) {
+			t.Errorf("last line lacks %q: %s", w, last)
+		}
+	}
+	if strings.Contains(out, redisSecret) || strings.Contains(out, "the-right-one") {
+		t.Errorf("output shows a password:\n%s", out)
+	}
+	conn := connect(t, dbURL)
+	if n := queryInt(t, conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"); n != 0 {
+		t.Errorf("%d tables were created", n)
 	}
 }

@@ -214,6 +214,7 @@ func CLI(env []string) *directusctl.CLI {
 type Option func(*config)
 
 type config struct {
+	err           error
 	env           []string
 	skipBootstrap bool
 	healthTimeout time.Duration
@@ -274,6 +275,9 @@ func start(t testing.TB, dbURL string, opts ...Option) (*Instance, error) {
 	cfg := config{healthTimeout: 60 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
 	}
 	node, script, err := Runtime()
 	if err != nil {
