@@ -133,9 +133,9 @@ type ProvisionerExitError struct {
 }
 
 func (e *ProvisionerExitError) Error() string {
-	how := "exit " + strconv.Itoa(e.ExitCode)
+	how := "exit status " + strconv.Itoa(e.ExitCode)
 	if e.Signal != "" {
-		how = "killed by " + e.Signal
+		how = "signal: " + e.Signal
 	}
 	msg := fmt.Sprintf("directus provisioner: the process ended during %s (%s)", e.Op, how)
 	if last := lastLine(e.Output); last != "" {
