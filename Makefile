@@ -61,7 +61,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./internal/seed ./internal/boot ./internal/access; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./internal/seed ./internal/boot ./internal/access; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

@@ -94,3 +94,42 @@ func TestDiffEntriesRefuseWhatIsNotADiff(t *testing.T) {
 		t.Errorf("an empty diff: %v, %v", e, err)
 	}
 }
+
+// Whatever a diff holds, Entries and Without agree: keeping every entry
+// lists the same entries, dropping every entry leaves none, and neither
+// fails where the other succeeds.
+func FuzzDiffEntries(f *testing.F) {
+	f.Add(sampleDiff)
+	f.Add(`{"collections":[],"fields":[],"systemFields":[],"relations":[]}`)
+	f.Add(`{"fields":[{"collection":"a","field":"b","diff":[{"kind":"D","path":["meta","x"]}]}]}`)
+	f.Add(`null`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		d := &SchemaDiff{Hash: "h", Diff: json.RawMessage(doc)}
+		entries, err := d.Entries()
+		all, errAll := d.Without(func(DiffEntry) bool { return false })
+		if (err == nil) != (errAll == nil) {
+			t.Fatalf("Entries: %v; Without: %v", err, errAll)
+		}
+		if err != nil {
+			return
+		}
+		again, err := all.Entries()
+		if err != nil || !slices.Equal(again, entries) {
+			t.Fatalf("kept entries %v (%v), want %v", again, err, entries)
+		}
+		none, err := d.Without(func(DiffEntry) bool { return true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rest, err := none.Entries(); err != nil || len(rest) != 0 {
+			t.Fatalf("after dropping everything: %v, %v", rest, err)
+		}
+		for _, e := range entries {
+			switch e.Op {
+			case DiffCreate, DiffUpdate, DiffDelete:
+			default:
+				t.Fatalf("entry %+v has no known op", e)
+			}
+		}
+	})
+}
