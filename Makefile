@@ -31,7 +31,7 @@ dev-stop: ## stop the local development database and Redis if a run left them (t
 	@scripts/dev-redis.sh stop
 	@scripts/dev-postgres.sh stop
 
-lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; access/ is canonical and docs/access-matrix.md current
+lint: ## gofmt, go vet and staticcheck on every module and the example; each library's API matches its lib/*/api.txt; access/ is canonical and docs/access-matrix.md current; the README's table of settings is the generated one
 	@unformatted=$$(git ls-files '*.go' | xargs gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet $(PKGS)
@@ -40,6 +40,7 @@ lint: ## gofmt, go vet and staticcheck on every module and the example; each lib
 	go run ./tools/apidump
 	go run ./cmd/trmctl access fmt --check
 	go run ./cmd/trmctl access matrix --check
+	go run ./tools/settingsdoc -check
 
 api: ## rewrite each library's lib/*/api.txt from its exported API (then tag by the README's "Versions")
 	go run ./tools/apidump -w
@@ -61,7 +62,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./internal/seed ./internal/boot ./internal/access; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./internal/seed ./internal/boot ./internal/access ./internal/settings; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

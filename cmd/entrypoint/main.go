@@ -1,82 +1,122 @@
 // Command entrypoint is the boot binary of the TRM Directus image. It
-// provisions the database (internal/boot: wait for PostgreSQL, boot lock,
-// pre-schema db-init, Directus bootstrap, guarded schema apply, post-schema
-// db-init) and then replaces itself with the start command, by default the
-// upstream image's `pm2-runtime start ecosystem.config.cjs`.
+// provisions the database (internal/boot: wait for PostgreSQL and Redis,
+// boot lock, pre-schema db-init, Directus bootstrap, guarded schema apply,
+// post-schema db-init) and then replaces itself with the start command, by
+// default the upstream image's `pm2-runtime start ecosystem.config.cjs`.
 //
-// Any failure stops the boot with exit code 1 and a last log line naming
-// the failing step and the fix; a configuration error exits 2. SIGTERM or
-// SIGINT before the start stops it cleanly: every step is transactional.
-// Settings: see internal/boot.ConfigFromEnv and the README.
+// Every setting (internal/settings, the README's table) is checked before
+// anything else, then the committed snapshot, the db-init files and the
+// Directus install: a bad one exits 2, naming each. Any other failure
+// stops the boot with exit code 1. Either way the last log line names the
+// failing step and the fix. SIGTERM, SIGINT or SIGHUP before the start
+// stops it cleanly: every step is transactional, the Directus CLI it runs
+// is stopped with it (and killed by the kernel if the entrypoint itself
+// is killed), and its temporary folders are removed. No secret reaches
+// the log: every line goes through the settings' Redactor.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	code := run(ctx, log)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	code := run(ctx, os.Stderr, directusctl.OSEnv(), os.Environ())
 	stop()
 	os.Exit(code)
 }
 
 // run provisions and, on success, execs the start command; it only
 // returns on failure.
-func run(ctx context.Context, log *slog.Logger) int {
-	cfg, err := boot.OSConfig()
+func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []string) int {
+	red := settings.NewRedactor(settings.EnvSecrets(env, environ)...)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: redactAttr(red)}))
+	s, err := settings.Load(settings.FromEnv(env, environ), settings.Entrypoint)
 	if err != nil {
-		log.Error("boot failed", "step", "config", "error", err.Error(), "fix", "fix the setting named in the error (see the README's entrypoint table)")
+		var errs settings.Errors
+		if !errors.As(err, &errs) {
+			errs = settings.Errors{{Setting: "settings", Reason: err.Error()}}
+		}
+		names := make([]string, len(errs))
+		for i, e := range errs {
+			names[i] = e.Setting
+			log.Error("bad setting", "step", "config", "setting", e.Setting, "error", e.Error())
+		}
+		log.Error("boot failed", "step", "config", "error", fmt.Sprintf("%d bad setting(s): %s", len(errs), strings.Join(names, ", ")),
+			"fix", "fix each setting named above (the README's table of settings); nothing was changed")
 		return 2
 	}
-	if len(cfg.StartCommand) == 0 {
-		log.Error("boot failed", "step", "config", "error", "TRM_START_COMMAND is empty", "fix", "unset it, or name the command that starts Directus")
-		return 2
+	red = settings.NewRedactor(append(settings.EnvSecrets(env, environ), s.Secrets()...)...)
+	log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: redactAttr(red)}))
+	for _, w := range s.Warnings {
+		log.Warn("setting", "step", "config", "warning", w)
 	}
-	path, err := exec.LookPath(cfg.StartCommand[0])
-	if err != nil {
-		log.Error("boot failed", "step", "config", "error", err.Error(), "fix", "TRM_START_COMMAND must name a program on PATH")
-		return 2
-	}
+	cfg := boot.NewConfig(s, environ)
+	path, _ := exec.LookPath(cfg.StartCommand[0])
 	b, err := boot.New(cfg, log)
-	if err == nil {
-		_, err = b.Run(ctx)
-	}
 	if err != nil {
-		step, fix := "boot", ""
-		var se *boot.StepError
-		if errors.As(err, &se) {
-			step, fix, err = se.Step, se.Fix, se.Err
-		}
-		var ce *directusctl.CLIError
-		if errors.As(err, &ce) && ce.Output != "" {
-			fmt.Fprintf(os.Stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, ce.Output)
-		}
-		if ctx.Err() != nil {
-			fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
-		}
-		log.Error("boot failed", "step", step, "error", err.Error(), "fix", fix)
-		return 1
+		// The snapshot, the db-init files and the Directus install are
+		// read and checked before the database is touched: bad ones are
+		// the configuration's fault.
+		return failed(ctx, stderr, log, red, err, 2)
+	}
+	if _, err := b.Run(ctx); err != nil {
+		return failed(ctx, stderr, log, red, err, 1)
 	}
 	// Directus resolves its caches and relative paths from its own
 	// directory, as in the image (/directus).
-	if err := os.Chdir(cfg.CLI.Dir); err != nil {
+	if err := os.Chdir(cfg.DirectusDir); err != nil {
 		log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "TRM_DIRECTUS_DIR must be the Directus directory")
 		return 1
 	}
-	log.Info("start", "step", "start", "command", cfg.StartCommand, "dir", cfg.CLI.Dir)
+	log.Info("start", "step", "start", "command", cfg.StartCommand, "dir", cfg.DirectusDir)
 	err = syscall.Exec(path, cfg.StartCommand, cfg.Environ)
 	log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "check TRM_START_COMMAND")
 	return 1
+}
+
+// failed logs a failed step with its fix as the last line and returns
+// code.
+func failed(ctx context.Context, stderr io.Writer, log *slog.Logger, red *settings.Redactor, err error, code int) int {
+	step, fix := "boot", ""
+	var se *boot.StepError
+	if errors.As(err, &se) {
+		step, fix, err = se.Step, se.Fix, se.Err
+	}
+	var ce *directusctl.CLIError
+	if errors.As(err, &ce) && ce.Output != "" {
+		fmt.Fprintf(stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, red.String(ce.Output))
+	}
+	if ctx.Err() != nil {
+		fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
+	}
+	log.Error("boot failed", "step", step, "error", err.Error(), "fix", fix)
+	return code
+}
+
+// redactAttr passes every message and value of the log through the
+// Redactor: an error may quote a child's output or a URL.
+func redactAttr(red *settings.Redactor) func([]string, slog.Attr) slog.Attr {
+	return func(_ []string, a slog.Attr) slog.Attr {
+		switch a.Value.Kind() {
+		case slog.KindString:
+			return slog.String(a.Key, red.String(a.Value.String()))
+		case slog.KindAny:
+			return slog.String(a.Key, red.String(fmt.Sprint(a.Value.Any())))
+		}
+		return a
+	}
 }

@@ -42,13 +42,10 @@ by Directus's ids. docs/access-model.md explains the model.
 ` + directusAuthHelp + ` Access commands need an administrator.`,
 	}
 	f := cmd.PersistentFlags()
-	f.String("access-dir", "access", "the access files' `folder` (TRM_ACCESS_DIR)")
-	f.String("snapshot", "snapshots/schema.yaml", "the committed schema snapshot the files are checked against (TRM_SNAPSHOT)")
-	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
-	f.String("token", "", "an administrator's static or access `token` (TRM_DIRECTUS_TOKEN)")
-	f.String("email", "", "log in as this administrator (TRM_DIRECTUS_EMAIL); needs --password")
-	f.String("password", "", "the administrator's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
-	f.Duration("timeout", 2*time.Minute, "give up after this long")
+	settingFlag(f, "TRM_ACCESS_DIR")
+	settingFlag(f, "TRM_SNAPSHOT")
+	directusFlags(f)
+	settingFlag(f, "TRM_TIMEOUT", "2m")
 	cmd.AddCommand(newAccessPullCmd(a), newAccessDiffCmd(a), newAccessApplyCmd(a), newAccessMatrixCmd(a), newAccessFmtCmd(a))
 	return cmd
 }
@@ -56,8 +53,8 @@ by Directus's ids. docs/access-model.md explains the model.
 // loadAccess reads and validates the access files against the committed
 // snapshot. Bad files are a usage error (2): nothing was compared.
 func (a *app) loadAccess() (*access.Set, *access.Catalog, error) {
-	dir := a.cfg.GetString("access-dir")
-	snapPath := a.cfg.GetString("snapshot")
+	dir := a.set.AccessDir
+	snapPath := a.set.Snapshot
 	if dir == "" || snapPath == "" {
 		return nil, nil, usageErrorf("--access-dir and --snapshot must name a folder and a file")
 	}
@@ -129,13 +126,13 @@ JSON shape (--json):
 func (a *app) runAccessPull(ctx context.Context) error {
 	out := a.cfg.GetString("output")
 	if out == "" {
-		out = a.cfg.GetString("access-dir")
+		out = a.set.AccessDir
 	}
 	if out == "" {
 		return usageErrorf("--output is empty: name the folder to write")
 	}
 	admin := access.Builtin{Role: "Administrator", Policy: "Administrator"}
-	if cur, err := access.ReadDir(a.cfg.GetString("access-dir")); err == nil && cur.Administrator.Role != "" {
+	if cur, err := access.ReadDir(a.set.AccessDir); err == nil && cur.Administrator.Role != "" {
 		admin = cur.Administrator
 	}
 	ctx, cancel := a.withTimeout(ctx)
@@ -263,7 +260,7 @@ func (a *app) runAccessDiff(ctx context.Context) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	to := a.cfg.GetString("access-dir")
+	to := a.set.AccessDir
 	if a.cfg.GetBool("json") {
 		if err := writeJSON(a.io.out, planJSON(plan, from, to)); err != nil {
 			return err
@@ -386,21 +383,14 @@ Exit status:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAccessApply(cmd.Context()) },
 	}
-	cmd.Flags().String("allow", "", "destructive changes to allow (TRM_ALLOW_ACCESS_REMOVAL): all, or role:NAME,policy:NAME")
+	settingFlag(cmd.Flags(), "TRM_ALLOW_ACCESS_REMOVAL")
 	cmd.Flags().Bool("dry-run", false, "plan and check, change nothing")
 	cmd.Flags().Bool("json", false, "print JSON for machines instead of text")
 	return cmd
 }
 
 func (a *app) runAccessApply(ctx context.Context) error {
-	allowValue := a.cfg.GetString("allow")
-	if allowValue == "" {
-		allowValue, _ = a.getenv(access.AllowVar)
-	}
-	allow, err := access.ParseAllowance(allowValue)
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
+	allow := a.set.AllowAccessRemoval
 	files, _, err := a.loadAccess()
 	if err != nil {
 		return err
@@ -418,7 +408,7 @@ func (a *app) runAccessApply(ctx context.Context) error {
 	var refused *access.RefusedError
 	errors.As(err, &refused)
 	if a.cfg.GetBool("json") && res != nil {
-		doc := planJSON(res.Plan, "Directus at "+c.BaseURL(), a.cfg.GetString("access-dir"))
+		doc := planJSON(res.Plan, "Directus at "+c.BaseURL(), a.set.AccessDir)
 		doc["directus_url"], doc["dry_run"], doc["applied"], doc["duration_ms"] = c.BaseURL(), dry, res.Applied, ms(took)
 		doc["refused"] = []map[string]any{}
 		if refused != nil {
@@ -446,12 +436,12 @@ func (a *app) runAccessApply(ctx context.Context) error {
 	}
 	switch {
 	case res.Plan.Empty():
-		fmt.Fprintf(a.io.out, "No difference: Directus at %s matches %s; nothing applied (%s).\n", c.BaseURL(), a.cfg.GetString("access-dir"), round(took))
+		fmt.Fprintf(a.io.out, "No difference: Directus at %s matches %s; nothing applied (%s).\n", c.BaseURL(), a.set.AccessDir, round(took))
 	case dry:
-		a.printAccessPlan(a.io.out, res.Plan, "Directus at "+c.BaseURL(), a.cfg.GetString("access-dir"))
+		a.printAccessPlan(a.io.out, res.Plan, "Directus at "+c.BaseURL(), a.set.AccessDir)
 		fmt.Fprintln(a.io.out, "Dry run: nothing applied.")
 	default:
-		a.printAccessPlan(a.io.out, res.Plan, "Directus at "+c.BaseURL(), a.cfg.GetString("access-dir"))
+		a.printAccessPlan(a.io.out, res.Plan, "Directus at "+c.BaseURL(), a.set.AccessDir)
 		fmt.Fprintf(a.io.out, "Applied %d change(s) in %s; the instance now matches the files.\n", res.Applied, round(took))
 	}
 	return nil
@@ -497,7 +487,7 @@ func (a *app) runAccessMatrix() error {
 			return err
 		}
 		if !bytes.Equal(cur, doc) {
-			fmt.Fprintf(a.io.err, "trmctl: %s is out of date: it differs from what %s says.\nRegenerate it and commit it: trmctl access matrix (or go run ./cmd/trmctl access matrix)\n", out, a.cfg.GetString("access-dir"))
+			fmt.Fprintf(a.io.err, "trmctl: %s is out of date: it differs from what %s says.\nRegenerate it and commit it: trmctl access matrix (or go run ./cmd/trmctl access matrix)\n", out, a.set.AccessDir)
 			return errSilentFailure
 		}
 		fmt.Fprintf(a.io.out, "%s is up to date.\n", out)
@@ -544,7 +534,7 @@ func (a *app) runAccessFmt() error {
 	if err != nil {
 		return err
 	}
-	dir := a.cfg.GetString("access-dir")
+	dir := a.set.AccessDir
 	files, err := access.Files(s)
 	if err != nil {
 		return err

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
-	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
 
@@ -28,63 +25,28 @@ func newBootCmd(a *app) *cobra.Command {
 // CLI against a database, as the entrypoint does.
 func addDirectusFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("database-url", "", "PostgreSQL URL (TRM_DATABASE_URL, else Directus's DB_* variables)")
-	f.String("snapshot", "snapshots/schema.yaml", "committed snapshot (TRM_SNAPSHOT)")
-	f.String("dir", "db-init", "db-init directory (TRM_DB_INIT_DIR)")
-	f.String("timescaledb", "required", "required or optional (TRM_TIMESCALEDB)")
+	settingFlag(f, "TRM_DATABASE_URL")
+	settingFlag(f, "TRM_SNAPSHOT")
+	settingFlag(f, "TRM_DB_INIT_DIR")
+	settingFlag(f, "TRM_TIMESCALEDB")
 }
 
-// bootConfig builds the entrypoint's configuration from trmctl's flags,
-// the environment and, for the Directus CLI, directus/runtime.env (written
-// by `make directus`) when TRM_NODE and TRM_DIRECTUS_CLI are unset.
+// bootConfig is the entrypoint's configuration (boot.NewConfig) from
+// trmctl's settings. The Directus CLI also gets its package file, so that
+// it loads extensions quietly, and no telemetry nor colour unless the
+// environment says otherwise.
 func (a *app) bootConfig() (*boot.Config, error) {
-	runtime := readRuntimeEnv("directus/runtime.env")
-	overrides := map[string]string{
-		"TRM_DATABASE_URL": a.cfg.GetString("database-url"),
-		"TRM_SNAPSHOT":     a.cfg.GetString("snapshot"),
-		"TRM_DB_INIT_DIR":  a.cfg.GetString("dir"),
-		"TRM_TIMESCALEDB":  a.cfg.GetString("timescaledb"),
-	}
-	lookup := func(k string) (string, bool) {
-		if v := overrides[k]; v != "" {
-			return v, true
-		}
-		if v, ok := a.getenv(k); ok {
-			return v, true
-		}
-		v, ok := runtime[k]
-		return v, ok
-	}
-	env := directusctl.Env{Lookup: lookup, ReadFile: os.ReadFile}
-	cfg, err := boot.ConfigFromEnv(env, nil)
-	if err != nil {
+	if err := a.set.RequireDatabase(); err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	// The Directus CLI needs the database in its own variables, and its
-	// package file to load extensions quietly.
-	cfg.CLI.Env = append(os.Environ(), "DB_CLIENT=pg", "DB_CONNECTION_STRING="+cfg.DatabaseURL,
-		"PACKAGE_FILE_LOCATION="+cfg.CLI.Dir, "TELEMETRY=false", "FORCE_COLOR=0")
-	return cfg, nil
-}
-
-// readRuntimeEnv reads KEY=VALUE lines; a missing file is an empty map.
-func readRuntimeEnv(path string) map[string]string {
-	out := map[string]string{}
-	f, err := os.Open(path)
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok && !strings.HasPrefix(k, "#") {
-			out[k] = v
+	environ := append([]string(nil), a.environ...)
+	for _, kv := range []string{"PACKAGE_FILE_LOCATION=" + a.set.DirectusDir, "TELEMETRY=false", "FORCE_COLOR=0"} {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := a.getenv(k); !ok {
+			environ = append(environ, kv)
 		}
 	}
-	if abs, err := filepath.Abs(path); err == nil && out["TRM_DIRECTUS_DIR"] == "" {
-		out["TRM_DIRECTUS_DIR"] = filepath.Dir(abs)
-	}
-	return out
+	return boot.NewConfig(a.set, environ), nil
 }
 
 func newBootPlanCmd(a *app) *cobra.Command {
@@ -98,11 +60,16 @@ change it would refuse. Changes nothing and takes no lock; the schema plan
 costs one Directus CLI snapshot (a few seconds).
 
 The entrypoint's settings apply (TRM_SCHEMA_APPLY, TRM_ALLOW_DESTRUCTIVE, ...).
-Exit 1 when the boot would stop (guard violation or refused change).
+Exit 1 when the boot would stop (guard violation or refused change), 2 when
+a setting, the committed snapshot or a db-init file is bad (the entrypoint
+exits 2 on them too).
+
+The plan is the boot's own decision (the same code decides both), so the
+entrypoint then does exactly this against the same database.
 
 JSON shape (--json): {"fast_path": bool, "reason": "...", "pending": [...],
-"violations": [...], "bootstrap": bool, "schema": <snapshot diff JSON or
-null>, "refused": ["collection:foo", ...]}`,
+"violations": [...], "bootstrap": bool, "bootstrap_reason": "...",
+"schema": <snapshot diff JSON or null>, "refused": ["collection:foo", ...]}`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.bootConfig()
@@ -111,7 +78,9 @@ null>, "refused": ["collection:foo", ...]}`,
 			}
 			b, err := boot.New(cfg, discardLogger())
 			if err != nil {
-				return withFix(err)
+				// Found before the database is asked anything, as the
+				// entrypoint finds it: exit 2.
+				return &exitError{code: exitTrouble, err: withFix(err)}
 			}
 			ctx, cancel := a.withTimeout(cmd.Context())
 			defer cancel()
@@ -134,7 +103,7 @@ null>, "refused": ["collection:foo", ...]}`,
 	}
 	addDirectusFlags(cmd)
 	cmd.Flags().Bool("json", false, "print JSON for machines")
-	cmd.Flags().Duration("timeout", 0, "give up after this long (0: no limit)")
+	settingFlag(cmd.Flags(), "TRM_TIMEOUT")
 	return cmd
 }
 
@@ -149,11 +118,12 @@ func writeBootPlanJSON(a *app, p *boot.Plan) error {
 	}
 	refused := make([]string, 0, len(p.Refused))
 	for _, c := range p.Refused {
-		refused = append(refused, boot.AllowKey(c))
+		refused = append(refused, settings.AllowKey(c))
 	}
 	return writeJSON(a.io.out, map[string]any{
 		"fast_path": p.FastPath, "reason": p.Reason, "pending": migrationsJSON(p.Pending),
-		"violations": violationsJSON(p.Violations), "bootstrap": p.Bootstrap, "schema": schema, "refused": refused,
+		"violations": violationsJSON(p.Violations), "bootstrap": p.Bootstrap, "bootstrap_reason": p.BootstrapReason,
+		"schema": schema, "refused": refused,
 	})
 }
 
@@ -172,7 +142,7 @@ func printBootPlan(a *app, p *boot.Plan) {
 	for _, m := range p.Pending {
 		fmt.Fprintf(w, "  %s\n", m.ID())
 	}
-	fmt.Fprintf(w, "bootstrap: %s\n", map[bool]string{true: "yes", false: "no (same Directus release, tables installed)"}[p.Bootstrap])
+	fmt.Fprintf(w, "bootstrap: %s (%s)\n", map[bool]string{true: "yes", false: "no"}[p.Bootstrap], p.BootstrapReason)
 	switch {
 	case p.Schema == nil:
 		fmt.Fprintln(w, "schema: not planned (TRM_SCHEMA_APPLY=skip)")
@@ -186,7 +156,7 @@ func printBootPlan(a *app, p *boot.Plan) {
 		fmt.Fprintf(w, "\n%s: the boot would stop on %d destructive change(s):\n", paint(a.colour(), "31;1", "refused"), len(p.Refused))
 		keys := make([]string, len(p.Refused))
 		for i, c := range p.Refused {
-			keys[i] = boot.AllowKey(c)
+			keys[i] = settings.AllowKey(c)
 			fmt.Fprintf(w, "  %s\n", boot.Describe(c))
 		}
 		fmt.Fprintf(w, "allow with TRM_ALLOW_DESTRUCTIVE=%s\n", strings.Join(keys, ","))

@@ -13,8 +13,8 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], newStreams(os.Stdin, os.Stdout, os.Stderr), os.LookupEnv)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := run(ctx, os.Args[1:], newStreams(os.Stdin, os.Stdout, os.Stderr), os.Environ())
 	stop()
 	os.Exit(code)
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
-	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 )
 
@@ -37,15 +36,15 @@ Directus's own DB_CONNECTION_STRING or DB_HOST, DB_PORT, DB_DATABASE,
 DB_USER, DB_PASSWORD (each also as *_FILE).`,
 	}
 	f := cmd.PersistentFlags()
-	f.String("dir", "db-init", "migrations directory; post-schema files in its post/ folder")
+	settingFlag(f, "TRM_DB_INIT_DIR")
 	f.String("phase", "all", "phases to act on: pre, post or all")
-	f.String("timescaledb", "required", "whether the TimescaleDB extension is required or optional (TRM_TIMESCALEDB)")
-	f.String("database-url", "", "PostgreSQL URL (TRM_DATABASE_URL, else Directus's DB_* variables)")
+	settingFlag(f, "TRM_TIMESCALEDB")
+	settingFlag(f, "TRM_DATABASE_URL")
 	f.Bool("json", false, "print JSON for machines instead of text")
-	f.Duration("timeout", 30*time.Minute, "give up after this long, lock wait included")
-	f.Duration("file-timeout", migrations.DefaultFileTimeout, "how long one file may run (0: no limit but --timeout)")
-	f.Duration("lock-timeout", migrations.DefaultLockTimeout, "how long a statement of a file may wait for a lock another session holds (0: no limit)")
-	f.Duration("connect-timeout", 10*time.Second, "how long the server may take to answer a connection (connect_timeout in the URL wins)")
+	settingFlag(f, "TRM_TIMEOUT", "30m")
+	settingFlag(f, "TRM_DB_INIT_FILE_TIMEOUT")
+	settingFlag(f, "TRM_DB_INIT_LOCK_TIMEOUT")
+	settingFlag(f, "TRM_CONNECT_TIMEOUT")
 	cmd.AddCommand(
 		newMigrateStatusCmd(a), newMigratePlanCmd(a), newMigrateUpCmd(a), newMigrateVerifyCmd(a),
 		newMigrateBaselineCmd(a), newMigrateRepairCmd(a), newMigrateNewCmd(a),
@@ -67,7 +66,7 @@ type migrateEnv struct {
 
 // migrateSettings are trmctl's names for what an operator changes.
 func migrateSettings() boot.Settings {
-	return boot.Settings{Database: "--database-url (or TRM_DATABASE_URL, or DB_HOST and DB_PORT)", FileTimeout: "--file-timeout", LockTimeout: "--lock-timeout"}
+	return boot.Settings{Database: "--database-url (or TRM_DATABASE_URL, or DB_HOST and DB_PORT)", FileTimeout: "--file-timeout (TRM_DB_INIT_FILE_TIMEOUT)", LockTimeout: "--lock-timeout (TRM_DB_INIT_LOCK_TIMEOUT)"}
 }
 
 func (a *app) phases() ([]migrations.Phase, error) {
@@ -83,29 +82,23 @@ func (a *app) phases() ([]migrations.Phase, error) {
 	}
 }
 
-// databaseURL resolves the database in the documented order.
+// databaseURL is the database the settings name (their order:
+// --database-url, TRM_DATABASE_URL, Directus's DB_*), checked already.
 func (a *app) databaseURL() (string, error) {
-	if u := a.cfg.GetString("database-url"); u != "" {
-		return u, nil
+	if err := a.set.RequireDatabase(); err != nil {
+		return "", usageErrorf("%v", err)
 	}
-	u, ok, err := directusctl.Env{Lookup: a.getenv, ReadFile: os.ReadFile}.DatabaseURL()
-	if err != nil {
-		return "", usageErrorf("database settings: %v", err)
-	}
-	if !ok {
-		return "", usageErrorf("no database given: pass --database-url, or set TRM_DATABASE_URL, or Directus's DB_HOST, DB_DATABASE, DB_USER and DB_PASSWORD")
-	}
-	return u, nil
+	return a.set.Database.URL, nil
 }
 
 // migrationsDir opens --dir, refusing a path that is not a directory with
 // the fix in the message.
 func (a *app) migrationsDir() (string, fs.FS, error) {
-	dir := a.cfg.GetString("dir")
+	dir := a.set.DBInitDir
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
 		abs, _ := filepath.Abs(dir)
-		return "", nil, usageErrorf("migrations directory %s does not exist or is not a directory: run from the repository root or pass --dir", abs)
+		return "", nil, usageErrorf("migrations directory %s does not exist or is not a directory: run from the repository root or pass --dir (TRM_DB_INIT_DIR)", abs)
 	}
 	return dir, os.DirFS(dir), nil
 }
@@ -115,10 +108,7 @@ func (a *app) openMigrations(ctx context.Context, progress bool) (*migrateEnv, e
 	if err != nil {
 		return nil, err
 	}
-	ts := a.cfg.GetString("timescaledb")
-	if ts != "required" && ts != "optional" {
-		return nil, usageErrorf("--timescaledb %q: want required or optional", ts)
-	}
+	ts := a.set.TimescaleDB
 	_, fsys, err := a.migrationsDir()
 	if err != nil {
 		return nil, err
@@ -127,28 +117,24 @@ func (a *app) openMigrations(ctx context.Context, progress bool) (*migrateEnv, e
 	if err != nil {
 		return nil, err
 	}
-	database := directusctl.Redact(url)
+	database := a.set.Database.Redacted()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// pgx already redacts the password from its parse errors.
-		return nil, usageErrorf("database URL %s: %v", database, errors.Unwrap(err))
+		// The settings checked the URL with this parser; its message
+		// quotes the URL, so it is not shown.
+		return nil, usageErrorf("%s: the PostgreSQL driver refuses the database URL", a.set.Database.From)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "trmctl migrate"
 	cfg.MaxConns = 4
-	for _, name := range []string{"connect-timeout", "file-timeout", "lock-timeout"} {
-		if a.cfg.GetDuration(name) < 0 {
-			return nil, usageErrorf("--%s %s: must not be negative", name, a.cfg.GetDuration(name))
-		}
-	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = a.cfg.GetDuration("connect-timeout")
+		cfg.ConnConfig.ConnectTimeout = a.set.ConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", database, err)
 	}
 	opts := []migrations.Option{migrations.WithSetting("trm.timescaledb", ts),
-		migrations.WithFileTimeout(a.cfg.GetDuration("file-timeout")), migrations.WithLockTimeout(a.cfg.GetDuration("lock-timeout"))}
+		migrations.WithFileTimeout(a.set.DBInitFileTimeout), migrations.WithLockTimeout(a.set.DBInitLockTimeout)}
 	if progress {
 		opts = append(opts, migrations.WithLogger(slog.New(&progressHandler{w: a.io.err})))
 	}
@@ -163,7 +149,7 @@ func (a *app) openMigrations(ctx context.Context, progress bool) (*migrateEnv, e
 
 // withTimeout bounds a command by --timeout, the lock wait included.
 func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d := a.cfg.GetDuration("timeout"); d > 0 {
+	if d := a.set.Timeout; d > 0 {
 		return context.WithTimeout(ctx, d)
 	}
 	return context.WithCancel(ctx)
@@ -173,7 +159,7 @@ func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelF
 // what to do: a connection failure names the server and the settings to
 // check, an error of lib/migrations gets the remedy for its cause.
 // Passwords never reach it: pgx's errors name host, user and database
-// only.
+// only, and standard error goes through the redactor anyway.
 func explainDBError(err error, e *migrateEnv) error {
 	if err == nil {
 		return nil

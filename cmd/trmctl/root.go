@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
+	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
 
 // Exit codes, documented in the root help and the README.
@@ -45,15 +49,23 @@ func isTerminal(w io.Writer) bool {
 
 // app carries what every command shares: its streams, the process
 // environment and the resolved configuration (flags > environment >
-// config file > defaults).
+// config file > defaults): the settings of internal/settings' table in
+// set, every other option of a command in its flags, read through cfg.
 type app struct {
-	io     *streams
-	getenv func(string) (string, bool)
-	cfg    *viper.Viper
+	io      *streams
+	getenv  func(string) (string, bool)
+	environ []string
+	cfg     *viper.Viper
+	set     *settings.Config
+	// red takes secrets out of everything written to standard error.
+	red *settings.Redactor
 	// started is set once cobra has parsed and validated the command line
 	// and a command runs: its errors are its own, not cobra's.
 	started bool
 }
+
+// env is the process environment as Directus reads it (NAME_FILE too).
+func (a *app) env() directusctl.Env { return directusctl.Env{Lookup: a.getenv, ReadFile: os.ReadFile} }
 
 // exitError carries the exit code a failure should produce.
 type exitError struct {
@@ -73,8 +85,19 @@ func usageErrorf(format string, a ...any) error {
 // the command already wrote its own report (a drift, a guard violation).
 var errSilentFailure = &exitError{code: exitFailure, err: errors.New("")}
 
-func run(ctx context.Context, args []string, s *streams, lookupEnv func(string) (string, bool)) int {
-	a := &app{io: s, getenv: lookupEnv, cfg: viper.New()}
+func run(ctx context.Context, args []string, s *streams, environ []string) int {
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	a := &app{getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, environ: environ, cfg: viper.New()}
+	a.red = settings.NewRedactor(settings.EnvSecrets(a.env(), environ)...)
+	// Whatever reaches standard error goes through the redactor: messages,
+	// progress, and the errors of the programs trmctl runs.
+	s = &streams{in: s.in, out: s.out, err: redactWriter{a: a, w: s.err}, outIsTTY: s.outIsTTY}
+	a.io = s
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(s.in)
@@ -120,9 +143,13 @@ func newRootCmd(a *app) *cobra.Command {
 		Long: `trmctl operates the TRM business plane: guarded db-init migrations,
 Directus schema snapshots, access as code, boot plans and seeds.
 
-Settings come from flags, then TRM_* environment variables, then an
-optional config file (--config, YAML), then defaults. A flag --foo-bar is
-also read from TRM_FOO_BAR.
+Settings come from flags, then environment variables, then an optional
+config file (--config or TRM_CONFIG, YAML, keys are flag names), then
+defaults. The settings shared with the entrypoint have their own variables,
+listed in the README's table of settings (--dir is TRM_DB_INIT_DIR,
+--token is TRM_DIRECTUS_TOKEN, ...); every other flag --foo-bar is also
+read from TRM_FOO_BAR. Every value is checked before a command runs: a bad
+one is a usage error. Secrets never appear in the output.
 
 Exit codes:
   0  success
@@ -164,72 +191,183 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 	}
 }
 
-// loadConfig binds the command's flags to viper so that each can also be
-// set from TRM_<FLAG> or the config file, then reads the config file.
-// Values from the environment and the file go through the flag's own
-// parser: TRM_TIMEOUT=abc is a usage error naming the variable, as
-// --timeout abc is, not a setting silently dropped.
+// redactWriter writes through the app's current redactor.
+type redactWriter struct {
+	a *app
+	w io.Writer
+}
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := r.w.Write(r.a.red.Bytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// loadConfig reads the config file, then every option and setting of the
+// command, each from its flag, else its variable, else the config file,
+// else its default, checking each: a bad value anywhere is a usage error,
+// whichever command runs.
 func (a *app) loadConfig(cmd *cobra.Command) error {
 	a.started = true
 	v := a.cfg
-	v.SetEnvPrefix("TRM")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	var firstErr error
-	keep := func(err error) {
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err := v.BindPFlag(f.Name, f); err != nil {
-			keep(err)
-		}
-		envName := "TRM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if val, ok := a.getenv(envName); ok && !f.Changed {
-			if err := f.Value.Set(val); err != nil {
-				keep(usageErrorf("%s: %s", envName, valueError(f, val, err)))
-			}
-			f.Changed = true
-		}
-	})
-	if firstErr != nil {
-		return firstErr
-	}
 	path, _ := cmd.Flags().GetString("config")
 	if path == "" {
-		return nil
+		path, _ = a.getenv("TRM_CONFIG")
 	}
-	v.SetConfigFile(path)
-	v.SetConfigType("yaml")
-	if err := v.ReadInConfig(); err != nil {
-		return usageErrorf("config file %s: %v (fix the file or drop --config)", path, err)
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return usageErrorf("config file %s: %v (fix the file or drop --config)", path, err)
+		}
 	}
+	tableFlags := map[string]bool{}
+	for _, s := range settings.Table() {
+		if s.Flag != "" {
+			tableFlags[s.Flag] = true
+		}
+	}
+	var bad []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if f.Changed || !v.InConfig(f.Name) {
+		if tableFlags[f.Name] {
 			return
 		}
-		val := fmt.Sprint(v.Get(f.Name))
-		if list, ok := v.Get(f.Name).([]any); ok {
-			items := make([]string, len(list))
-			for i, item := range list {
-				items[i] = fmt.Sprint(item)
+		if err := v.BindPFlag(f.Name, f); err != nil {
+			bad = append(bad, err.Error())
+			return
+		}
+		if f.Changed || f.Name == "help" || f.Name == "config" {
+			return
+		}
+		envName := "TRM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if val, ok := a.getenv(envName); ok {
+			if err := setFlag(f, val); err != nil {
+				bad = append(bad, fmt.Sprintf("%s=%q: %v", envName, val, err))
 			}
-			val = strings.Join(items, ",")
+			return
 		}
-		if err := f.Value.Set(val); err != nil {
-			keep(usageErrorf("config file %s: key %s: %s", path, f.Name, valueError(f, val, err)))
+		if path != "" && v.InConfig(f.Name) {
+			if err := setFlag(f, configText(v.Get(f.Name))); err != nil {
+				bad = append(bad, fmt.Sprintf("%s: key %s: %v", path, f.Name, err))
+			}
 		}
-		f.Changed = true
 	})
-	return firstErr
+	src := settings.Source{Env: a.env(), Layers: []settings.Layer{
+		flagLayer{fs: cmd.Flags()}, settings.EnvLayer{Env: a.env()}, configLayer{v: v, path: path},
+	}}
+	runtimeVars, err := settings.ReadRuntimeEnv(settings.RuntimeEnvPath)
+	switch {
+	case err == nil:
+		src.Layers = append(src.Layers, settings.RuntimeLayer{Vars: runtimeVars, Path: settings.RuntimeEnvPath})
+	case !errors.Is(err, fs.ErrNotExist):
+		bad = append(bad, err.Error())
+	}
+	src.Layers = append(src.Layers, flagLayer{fs: cmd.Flags(), defaults: true})
+	set, err := settings.Load(src, settings.Trmctl)
+	var errs settings.Errors
+	switch {
+	case errors.As(err, &errs):
+		for _, e := range errs {
+			bad = append(bad, e.Error())
+		}
+	case err != nil:
+		bad = append(bad, err.Error())
+	}
+	if len(bad) > 0 {
+		return usageErrorf("%s", strings.Join(bad, "\n"))
+	}
+	a.set = set
+	a.red = settings.NewRedactor(append(settings.EnvSecrets(a.env(), a.environ), set.Secrets()...)...)
+	return nil
 }
 
-// valueError says why a flag refused a value. Only values of flags that
-// cannot hold a secret are shown: a string flag takes any value.
-func valueError(f *pflag.Flag, val string, err error) string {
-	var why error = err
-	if u := errors.Unwrap(err); u != nil {
-		why = u
+// setFlag gives a flag a value read from a variable or the config file,
+// parsed as the flag parses its own.
+func setFlag(f *pflag.Flag, val string) error {
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		return sv.Replace(strings.Split(val, ","))
 	}
-	return fmt.Sprintf("%q is not a valid --%s (a %s): %v", val, f.Name, f.Value.Type(), why)
+	return f.Value.Set(val)
+}
+
+// configText is a config file value as a flag would be given it.
+func configText(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, len(list))
+		for i, x := range list {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+// settingFlag adds the flag of a setting of the table, documented by the
+// table; def replaces the table's default for this command.
+func settingFlag(fs *pflag.FlagSet, env string, def ...string) {
+	for _, s := range settings.Table() {
+		if s.Env != env {
+			continue
+		}
+		value := s.DefaultFor(settings.Trmctl)
+		if len(def) > 0 {
+			value = def[0]
+		}
+		v := &settingValue{value: value, arg: s.Arg}
+		fs.Var(v, s.Flag, strings.ReplaceAll(s.Doc, "`", "")+" ("+s.Env+")")
+		fs.Lookup(s.Flag).DefValue = value
+		return
+	}
+	panic("trmctl: no setting " + env)
+}
+
+// settingValue holds a setting's flag as text: the settings check it,
+// whatever it came from, with one message.
+type settingValue struct{ value, arg string }
+
+func (v *settingValue) String() string     { return v.value }
+func (v *settingValue) Set(s string) error { v.value = s; return nil }
+func (v *settingValue) Type() string       { return v.arg }
+
+// flagLayer reads the settings' flags: those given on the command line,
+// or, as the lowest layer, the command's defaults.
+type flagLayer struct {
+	fs       *pflag.FlagSet
+	defaults bool
+}
+
+func (l flagLayer) Lookup(s *settings.Spec) (string, string, bool, error) {
+	if s.Flag == "" {
+		return "", "", false, nil
+	}
+	f := l.fs.Lookup(s.Flag)
+	switch {
+	case f == nil:
+		return "", "", false, nil
+	case l.defaults:
+		return f.DefValue, "--" + s.Flag + " (default)", true, nil
+	case f.Changed:
+		return f.Value.String(), "--" + s.Flag, true, nil
+	}
+	return "", "", false, nil
+}
+
+// configLayer reads the settings from the --config file: the key is the
+// setting's flag, else its variable's name.
+type configLayer struct {
+	v    *viper.Viper
+	path string
+}
+
+func (l configLayer) Lookup(s *settings.Spec) (string, string, bool, error) {
+	if l.path == "" || s.Directus {
+		return "", "", false, nil
+	}
+	for _, key := range []string{s.Flag, s.Env} {
+		if key != "" && l.v.InConfig(key) {
+			return configText(l.v.Get(key)), l.path + ": key " + key, true, nil
+		}
+	}
+	return "", "", false, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"git.dev.trmtracking.org/trm/directus/internal/seed"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
@@ -91,13 +92,10 @@ or a failure (the records created before it stay; run again once fixed),
 		},
 	}
 	f := cmd.Flags()
-	f.String("directus-url", "http://localhost:8055", "the Directus instance at `URL` (TRM_DIRECTUS_URL)")
-	f.String("token", "", "static or access `token` (TRM_DIRECTUS_TOKEN)")
-	f.String("email", "", "log in as this user (TRM_DIRECTUS_EMAIL); needs --password")
-	f.String("password", "", "the user's password (TRM_DIRECTUS_PASSWORD; prefer the environment)")
+	directusFlags(f)
 	f.Bool("dry-run", false, "look every record up and write nothing")
 	f.Bool("json", false, "print JSON for machines instead of text")
-	f.Duration("timeout", 5*time.Minute, "give up after this long")
+	settingFlag(f, "TRM_TIMEOUT", "5m")
 	return cmd
 }
 
@@ -141,38 +139,44 @@ type directusCredentials struct {
 	email, password string
 }
 
+// directusFlags adds the settings that name a running Directus and how
+// to authenticate to it.
+func directusFlags(f *pflag.FlagSet) {
+	settingFlag(f, "TRM_DIRECTUS_URL", "http://localhost:8055")
+	settingFlag(f, "TRM_DIRECTUS_TOKEN")
+	settingFlag(f, "TRM_DIRECTUS_EMAIL")
+	settingFlag(f, "TRM_DIRECTUS_PASSWORD")
+}
+
 // directusTarget resolves the instance and the credentials, refusing
 // contradictions before anything is sent. Flags win over the
 // environment.
 func (a *app) directusTarget() (string, directusCredentials, error) {
 	var cr directusCredentials
-	base := strings.TrimSpace(a.cfg.GetString("directus-url"))
+	base := a.set.DirectusURL
 	if base == "" {
 		return "", cr, usageErrorf("--directus-url is empty: name the Directus instance, e.g. http://localhost:8055")
 	}
-	token, email, password := a.cfg.GetString("token"), a.cfg.GetString("email"), a.cfg.GetString("password")
-	env := func(k string) string { v, _ := a.getenv(k); return v }
+	token, email, password := a.set.DirectusToken, a.set.DirectusEmail, a.set.DirectusPassword
+	tokenFlag, emailFlag := a.set.From("TRM_DIRECTUS_TOKEN") == "--token", a.set.From("TRM_DIRECTUS_EMAIL") == "--email"
 	switch {
-	case token != "" && email != "":
+	case tokenFlag && emailFlag:
 		return "", cr, usageErrorf("--token and --email both authenticate: choose one")
-	case token == "" && email == "" && password != "" && env("TRM_DIRECTUS_EMAIL") == "":
+	case token == "" && email == "" && password != "":
 		return "", cr, usageErrorf("--password needs --email (or TRM_DIRECTUS_EMAIL)")
+	case tokenFlag:
+		cr.token = token
+	case emailFlag:
+		cr.email, cr.password = email, password
 	case token != "":
 		cr.token = token
 	case email != "":
 		cr.email, cr.password = email, password
-	case env("TRM_DIRECTUS_TOKEN") != "":
-		cr.token = env("TRM_DIRECTUS_TOKEN")
-	case env("TRM_DIRECTUS_EMAIL") != "":
-		cr.email, cr.password = env("TRM_DIRECTUS_EMAIL"), password
 	default:
 		return "", cr, usageErrorf("no credentials: pass --token (or set TRM_DIRECTUS_TOKEN), or --email with TRM_DIRECTUS_PASSWORD")
 	}
 	if cr.email != "" && cr.password == "" {
-		cr.password = env("TRM_DIRECTUS_PASSWORD")
-		if cr.password == "" {
-			return "", cr, usageErrorf("no password for %s: set TRM_DIRECTUS_PASSWORD (or pass --password)", cr.email)
-		}
+		return "", cr, usageErrorf("no password for %s: set TRM_DIRECTUS_PASSWORD (or pass --password)", cr.email)
 	}
 	var opts []directusctl.ClientOption
 	if cr.token != "" {

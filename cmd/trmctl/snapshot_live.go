@@ -35,10 +35,10 @@ relation from or to them.`
 // comes from.
 func addLiveSourceFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.String("database-url", "", "PostgreSQL URL (TRM_DATABASE_URL, else Directus's DB_* variables)")
-	f.String("directus-url", "", "read the schema from the Directus instance at `URL` instead of the database (TRM_DIRECTUS_URL)")
-	f.String("token", "", "admin `token` for --directus-url (TRM_DIRECTUS_TOKEN)")
-	f.Duration("timeout", 0, "give up after this long (0: no limit)")
+	settingFlag(f, "TRM_DATABASE_URL")
+	settingFlag(f, "TRM_DIRECTUS_URL")
+	settingFlag(f, "TRM_DIRECTUS_TOKEN")
+	settingFlag(f, "TRM_TIMEOUT")
 }
 
 // liveSchema is the live schema as Directus gave it and as read.
@@ -62,17 +62,14 @@ type liveSource struct {
 }
 
 func (a *app) liveSourceFromFlags() (*liveSource, error) {
-	s := &liveSource{directusURL: strings.TrimSpace(a.cfg.GetString("directus-url")), token: a.cfg.GetString("token")}
-	if s.token == "" {
-		s.token, _ = a.getenv("TRM_DIRECTUS_TOKEN")
-	}
-	switch {
-	case s.directusURL == "" && s.token != "" && a.cfg.GetString("token") != "":
+	s := &liveSource{directusURL: a.set.DirectusURL, token: a.set.DirectusToken}
+	switch db := a.set.Database.From; {
+	case s.directusURL == "" && s.token != "" && a.set.From("TRM_DIRECTUS_TOKEN") == "--token":
 		return nil, usageErrorf("--token needs --directus-url (without it the schema is read from the database)")
 	case s.directusURL != "" && s.token == "":
 		return nil, usageErrorf("--directus-url needs an admin token: --token or TRM_DIRECTUS_TOKEN")
-	case s.directusURL != "" && a.cfg.GetString("database-url") != "":
-		return nil, usageErrorf("--database-url and --directus-url both name a source: choose one")
+	case s.directusURL != "" && (db == "--database-url" || db == "TRM_DATABASE_URL"):
+		return nil, usageErrorf("--database-url (or TRM_DATABASE_URL) and --directus-url both name a source: choose one")
 	}
 	if s.directusURL != "" {
 		// Checks the URL (scheme, host, no credentials) and the token's
@@ -126,8 +123,7 @@ type snapshotSourceConfig struct {
 // source needs no database settings.
 func (a *app) bootConfigForSnapshot(src *liveSource) (*snapshotSourceConfig, error) {
 	if src.directusURL != "" {
-		extra, _ := a.getenv("TRM_SNAPSHOT_EXCLUDE")
-		return &snapshotSourceConfig{exclude: ownedPatterns(extra)}, nil
+		return &snapshotSourceConfig{exclude: boot.Excluded(a.set.SnapshotExclude)}, nil
 	}
 	cfg, err := a.bootConfig()
 	if err != nil {
@@ -191,18 +187,6 @@ func excluded(s *snapshot.Snapshot, patterns []string) (*snapshot.Snapshot, []st
 func counts(s *snapshot.Snapshot) string {
 	return fmt.Sprintf("%d collections, %d fields, %d relations, %d system fields",
 		len(s.Collections), len(s.Fields), len(s.Relations), len(s.SystemFields))
-}
-
-// ownedPatterns are the db-init-owned table patterns as the entrypoint
-// has them: boot.OwnedTables plus TRM_SNAPSHOT_EXCLUDE.
-func ownedPatterns(extra string) []string {
-	out := append([]string{}, boot.OwnedTables...)
-	for _, p := range strings.Split(extra, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // --- pull -------------------------------------------------------------
@@ -358,7 +342,7 @@ Exit status:
 	}
 	addLiveSourceFlags(cmd)
 	f := cmd.Flags()
-	f.String("snapshot", "snapshots/schema.yaml", "the committed snapshot `file` (TRM_SNAPSHOT)")
+	settingFlag(f, "TRM_SNAPSHOT")
 	f.String("format", "text", "report `format`: "+snapshotDiffFormats)
 	return cmd
 }
@@ -374,7 +358,7 @@ func (a *app) runSnapshotCheck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	path := a.cfg.GetString("snapshot")
+	path := a.set.Snapshot
 	committed, err := snapshot.ReadFile(path)
 	if err != nil {
 		return a.snapshotTrouble(err)

@@ -23,8 +23,11 @@ func runCLI(t *testing.T, stdin string, env map[string]string, tty bool, args ..
 	var out, errb bytes.Buffer
 	s := newStreams(strings.NewReader(stdin), &out, &errb)
 	s.outIsTTY = tty
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	code := run(context.Background(), args, s, lookup)
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	code := run(context.Background(), args, s, environ)
 	return cliResult{code: code, out: out.String(), err: errb.String()}
 }
 

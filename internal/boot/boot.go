@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations/advisorylock"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
@@ -50,7 +49,7 @@ type DestructiveError struct {
 func (e *DestructiveError) Error() string {
 	keys := make([]string, len(e.Changes))
 	for i, c := range e.Changes {
-		keys[i] = AllowKey(c)
+		keys[i] = settings.AllowKey(c)
 	}
 	return fmt.Sprintf("the committed snapshot would make %d destructive change(s) to the live schema: %s", len(e.Changes), strings.Join(keys, ", "))
 }
@@ -92,17 +91,17 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 	b := &Booter{cfg: cfg, log: log}
 	host, _ := os.Hostname()
 	b.by = "trm-entrypoint@" + host
-	if cfg.ApplyMode != ApplySkip {
-		raw, err := os.ReadFile(cfg.SnapshotPath)
+	if cfg.SchemaApply != settings.ApplySkip {
+		raw, err := os.ReadFile(cfg.Snapshot)
 		if err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "the image must contain the committed snapshot (snapshots/schema.yaml, copied to /directus/snapshots/); set TRM_SNAPSHOT to its path, or TRM_SCHEMA_APPLY=skip"}
 		}
-		s, err := snapshot.Parse(cfg.SnapshotPath, raw)
+		s, err := snapshot.Parse(cfg.Snapshot, raw)
 		if err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
 		}
 		if s.Partial() {
-			return nil, &StepError{Step: "snapshot", Err: fmt.Errorf("%s is a partial (version 2) snapshot", cfg.SnapshotPath), Fix: "commit a full snapshot from `trmctl snapshot pull`"}
+			return nil, &StepError{Step: "snapshot", Err: fmt.Errorf("%s is a partial (version 2) snapshot", cfg.Snapshot), Fix: "commit a full snapshot from `trmctl snapshot pull`"}
 		}
 		if b.committed, err = s.Exclude(cfg.Exclude...); err != nil {
 			return nil, &StepError{Step: "config", Err: err, Fix: "fix the patterns in TRM_SNAPSHOT_EXCLUDE"}
@@ -122,14 +121,19 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 
 // Outcome is what a boot did.
 type Outcome struct {
+	// Plan is what the boot decided before changing anything: the plan
+	// `trmctl boot plan` shows for the same database.
+	Plan *Plan
 	// FastPath is set when nothing had changed since the last boot.
 	FastPath bool
 	// Reason says why the full path was taken.
 	Reason string
 	// Bootstrapped is set when Directus bootstrap ran.
 	Bootstrapped bool
-	// Plan is the schema plan (nil on the fast path or with apply mode skip).
-	Plan *snapshot.Result
+	// Schema is the schema plan that was executed: the decided one, or
+	// the one made again from the live schema after db-init or bootstrap
+	// changed it (nil on the fast path or with apply mode skip).
+	Schema *snapshot.Result
 	// Applied is set when the schema apply ran.
 	Applied  bool
 	DBInit   []migrations.AppliedFile
@@ -140,7 +144,10 @@ func (b *Booter) step(name string, start time.Time, attrs ...any) {
 	b.log.Info(name, append([]any{"step", name, "ms", time.Since(start).Milliseconds()}, attrs...)...)
 }
 
-// Run provisions the database. It returns when Directus may start.
+// Run provisions the database. It returns when Directus may start. It
+// decides first (decide, as Plan does) and refuses a plan that would
+// fail before it changes anything. On a failure after the decision, the
+// Outcome says what was decided and done so far.
 func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	start := time.Now()
 	out := &Outcome{}
@@ -157,17 +164,19 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		return nil, err
 	}
 
+	// The decision's first, cheap part, taken without the lock: a warm
+	// reboot ends here.
 	t := time.Now()
-	fast, reason, recorded, err := b.unchanged(ctx, pool, prov)
+	peek, err := b.fastPath(ctx, pool, prov)
 	if err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
+		return nil, err
 	}
-	if fast {
+	if peek.FastPath {
 		b.step("fast-path", t, "result", "unchanged since the last boot")
-		out.FastPath, out.Duration = true, time.Since(start)
+		out.Plan, out.FastPath, out.Duration = peek, true, time.Since(start)
 		return out, nil
 	}
-	b.step("fast-path", t, "result", "full boot", "reason", reason)
+	b.step("fast-path", t, "result", "full boot", "reason", peek.Reason)
 
 	conn, lock, err := b.lock(ctx, pool)
 	if err != nil {
@@ -181,42 +190,53 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		conn.Release()
 	}()
 	// Another replica may have provisioned while this one waited.
-	if fast, reason, recorded, err = b.unchanged(ctx, pool, prov); err != nil {
-		return nil, &StepError{Step: "check", Err: err, Fix: checkFix(err)}
-	} else if fast {
+	t = time.Now()
+	plan, err := b.decide(ctx, pool, prov)
+	if err != nil {
+		return nil, err
+	}
+	out.Plan = plan
+	if plan.FastPath {
 		b.step("fast-path", t, "result", "provisioned by another replica while waiting")
 		out.FastPath, out.Duration = true, time.Since(start)
 		return out, nil
 	}
-	out.Reason = reason
-
-	if err := b.dbInit(ctx, prov, migrations.PhasePre, out); err != nil {
-		return nil, err
+	out.Reason = plan.Reason
+	if err := b.refuse(plan); err != nil {
+		return out, err
 	}
-	if recorded.DirectusVersion != b.state.DirectusVersion || !b.directusInstalled(ctx, pool) {
+	b.step("plan", t, "pending", len(plan.Pending), "bootstrap", plan.Bootstrap, "schema", summary(plan.Schema))
+
+	changed := false
+	if n, err := b.dbInit(ctx, prov, migrations.PhasePre, out); err != nil {
+		return out, err
+	} else if n > 0 {
+		changed = true
+	}
+	if plan.Bootstrap {
 		t = time.Now()
 		if _, err := b.cfg.CLI.Bootstrap(ctx); err != nil {
-			return nil, &StepError{Step: "bootstrap", Err: err, Fix: "read Directus's error above; check DB_* and that the database user may create tables"}
+			return out, &StepError{Step: "bootstrap", Err: err, Fix: "read Directus's error above; check " + b.cfg.Database.Fix() + " and that the database user may create tables"}
 		}
-		out.Bootstrapped = true
-		b.step("bootstrap", t, "directus", b.state.DirectusVersion)
+		out.Bootstrapped, changed = true, true
+		b.step("bootstrap", t, "directus", b.state.DirectusVersion, "reason", plan.BootstrapReason)
 	} else {
-		b.log.Info("bootstrap", "step", "bootstrap", "result", "skipped: same Directus release, tables installed")
+		b.log.Info("bootstrap", "step", "bootstrap", "result", "skipped: "+plan.BootstrapReason)
 	}
-	if err := b.schema(ctx, out); err != nil {
-		return nil, err
+	if err := b.schema(ctx, plan, changed, out); err != nil {
+		return out, err
 	}
-	if err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
-		return nil, err
+	if _, err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
+		return out, err
 	}
-	if b.cfg.ApplyMode == ApplyAuto {
+	if b.cfg.SchemaApply == settings.ApplyAuto {
 		t = time.Now()
 		if _, err := conn.Exec(ctx, stateDDL); err != nil {
-			return nil, &StepError{Step: "record", Err: err, Fix: "the database user must be able to create " + StateTable}
+			return out, &StepError{Step: "record", Err: err, Fix: "the database user must be able to create " + StateTable}
 		}
 		fp, err := writeState(ctx, conn.Conn(), b.state, b.by)
 		if err != nil {
-			return nil, &StepError{Step: "record", Err: err, Fix: "check the database and rerun"}
+			return out, &StepError{Step: "record", Err: err, Fix: "check the database and rerun"}
 		}
 		b.step("record", t, "fingerprint", fp[:12])
 	}
@@ -224,11 +244,53 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	return out, nil
 }
 
-func checkFix(err error) string {
-	if fix := MigrationFix(err, EntrypointSettings()); fix != "" {
+// remedies are the boot's names for what an operator changes: the
+// database as the settings named it, the db-init deadlines.
+func (b *Booter) remedies() Settings {
+	s := EntrypointSettings()
+	s.Database = b.cfg.Database.Fix()
+	return s
+}
+
+// checkFix says what to do when the boot cannot read the ledger or its
+// state.
+func (b *Booter) checkFix(err error) string {
+	if fix := MigrationFix(err, b.remedies()); fix != "" {
 		return fix
 	}
 	return "check the database connection and rerun"
+}
+
+func summary(r *snapshot.Result) string {
+	if r == nil {
+		return "not planned"
+	}
+	s := r.Summary()
+	return fmt.Sprintf("%d create, %d update, %d delete, %d destructive", s.Create, s.Update, s.Delete, s.Destructive)
+}
+
+// refuse stops a boot whose plan would fail, before anything changes.
+func (b *Booter) refuse(p *Plan) error {
+	if len(p.Violations) > 0 {
+		ge := &migrations.GuardError{Violations: p.Violations}
+		return &StepError{Step: "db-init", Err: ge, Fix: "nothing was changed; " + MigrationFix(ge, b.remedies())}
+	}
+	if len(p.Refused) > 0 {
+		return b.destructive(p.Refused)
+	}
+	return nil
+}
+
+func (b *Booter) destructive(refused []snapshot.Change) error {
+	for _, c := range refused {
+		b.log.Error("destructive change refused", "step", "schema-plan", "change", Describe(c), "allow_with", "TRM_ALLOW_DESTRUCTIVE="+settings.AllowKey(c))
+	}
+	keys := make([]string, len(refused))
+	for i, c := range refused {
+		keys[i] = settings.AllowKey(c)
+	}
+	return &StepError{Step: "schema-plan", Err: &DestructiveError{Changes: refused},
+		Fix: "nothing was applied. If the committed snapshot is stale, rebuild the image from a snapshot pulled from this database (`trmctl snapshot pull`); if the deletion is intended, set TRM_ALLOW_DESTRUCTIVE=" + strings.Join(keys, ",")}
 }
 
 func (b *Booter) provider(pool *pgxpool.Pool) (*migrations.Provider, error) {
@@ -244,37 +306,6 @@ func (b *Booter) provider(pool *pgxpool.Pool) (*migrations.Provider, error) {
 	return p, nil
 }
 
-// unchanged proves, with two catalog queries, that nothing has changed
-// since the last successful boot: no db-init file pending, the same
-// Directus release, the same committed snapshot, and a live schema with
-// the fingerprint that boot left. Any doubt is a reason for a full boot.
-func (b *Booter) unchanged(ctx context.Context, pool *pgxpool.Pool, prov *migrations.Provider) (bool, string, State, error) {
-	rep, err := prov.Status(ctx)
-	if err != nil {
-		return false, "", State{}, err
-	}
-	recorded, live, ok, err := readState(ctx, pool)
-	switch {
-	case err != nil:
-		return false, "", State{}, err
-	case len(rep.Violations) > 0:
-		return false, "db-init guard violations", recorded, nil
-	case len(rep.Pending) > 0:
-		return false, fmt.Sprintf("%d db-init file(s) pending", len(rep.Pending)), recorded, nil
-	case !ok:
-		return false, "no record of an earlier boot", State{}, nil
-	case b.cfg.ApplyMode != ApplyAuto:
-		return false, "schema apply mode " + string(b.cfg.ApplyMode), recorded, nil
-	case recorded.DirectusVersion != b.state.DirectusVersion:
-		return false, fmt.Sprintf("Directus changed from %s to %s", recorded.DirectusVersion, b.state.DirectusVersion), recorded, nil
-	case recorded.SnapshotSHA256 != b.state.SnapshotSHA256:
-		return false, "committed snapshot changed", recorded, nil
-	case recorded.Fingerprint != live:
-		return false, "live schema changed since the last boot", recorded, nil
-	}
-	return true, "", recorded, nil
-}
-
 func (b *Booter) directusInstalled(ctx context.Context, pool *pgxpool.Pool) bool {
 	var ok bool
 	err := pool.QueryRow(ctx, "SELECT to_regclass('directus_migrations') IS NOT NULL").Scan(&ok)
@@ -286,10 +317,12 @@ func (b *Booter) directusInstalled(ctx context.Context, pool *pgxpool.Pool) bool
 // fix them.
 func (b *Booter) connect(ctx context.Context) (*pgxpool.Pool, error) {
 	start := time.Now()
-	database := directusctl.Redact(b.cfg.DatabaseURL)
-	cfg, err := pgxpool.ParseConfig(b.cfg.DatabaseURL)
+	database := b.cfg.Database.Redacted()
+	// The settings checked the URL with the same parser: a failure here
+	// is not expected, and its message, which quotes the URL, not shown.
+	cfg, err := pgxpool.ParseConfig(b.cfg.Database.URL)
 	if err != nil {
-		return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("database settings %s: %v", database, errors.Unwrap(err)), Fix: "fix DB_* (or TRM_DATABASE_URL)"}
+		return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("%s: the PostgreSQL driver refuses the database URL", b.cfg.Database.From), Fix: "fix " + b.cfg.Database.Fix()}
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "trm-entrypoint"
 	cfg.MaxConns = 4
@@ -306,13 +339,13 @@ func (b *Booter) connect(ctx context.Context) (*pgxpool.Pool, error) {
 		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000" || pgErr.Code == "3D000") {
-			return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("%s: %s", database, pgErr.Message), Fix: "check DB_USER, DB_PASSWORD and DB_DATABASE"}
+			return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("%s: %s", database, pgErr.Message), Fix: "check the user, password and database name in " + b.cfg.Database.Fix()}
 		}
 		if ctx.Err() != nil {
 			return nil, &StepError{Step: "wait-db", Err: context.Cause(ctx), Fix: "stopped before the database answered; nothing was changed"}
 		}
 		if wait.Err() != nil {
-			return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("%s did not answer within %s (%d attempts): %v", database, b.cfg.DBWaitTimeout, attempt, err), Fix: "check that PostgreSQL runs and DB_HOST/DB_PORT point at it, or raise TRM_DB_WAIT_TIMEOUT"}
+			return nil, &StepError{Step: "wait-db", Err: fmt.Errorf("%s did not answer within %s (%d attempts): %v", database, b.cfg.DBWaitTimeout, attempt, err), Fix: "check that PostgreSQL runs and that the host and port in " + b.cfg.Database.Fix() + " point at it, or raise TRM_DB_WAIT_TIMEOUT"}
 		}
 		select {
 		case <-wait.Done():
@@ -322,7 +355,7 @@ func (b *Booter) connect(ctx context.Context) (*pgxpool.Pool, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, &StepError{Step: "wait-db", Err: err, Fix: "check DB_*"}
+		return nil, &StepError{Step: "wait-db", Err: err, Fix: "check " + b.cfg.Database.Fix()}
 	}
 	b.step("wait-db", start, "database", database)
 	return pool, nil
@@ -340,7 +373,7 @@ func (b *Booter) lock(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, *
 		conn.Release()
 		return nil, nil, &StepError{Step: "lock", Err: err, Fix: "check the database connection"}
 	}
-	lockCtx, cancel := context.WithTimeout(ctx, b.cfg.LockTimeout)
+	lockCtx, cancel := context.WithTimeout(ctx, b.cfg.BootLockTimeout)
 	defer cancel()
 	lock, err := advisorylock.Acquire(lockCtx, conn.Conn(), "trm.boot/"+db)
 	if err != nil {
@@ -351,15 +384,19 @@ func (b *Booter) lock(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, *
 	return conn, lock, nil
 }
 
-func (b *Booter) dbInit(ctx context.Context, prov *migrations.Provider, phase migrations.Phase, out *Outcome) error {
+func (b *Booter) dbInit(ctx context.Context, prov *migrations.Provider, phase migrations.Phase, out *Outcome) (int, error) {
 	t := time.Now()
 	res, err := prov.Apply(ctx, phase)
 	if err != nil {
-		return &StepError{Step: "db-init-" + string(phase), Err: err, Fix: MigrationFix(err, EntrypointSettings())}
+		fix := MigrationFix(err, b.remedies())
+		if fix == "" {
+			fix = "fix the file named above and rerun; `trmctl migrate status` shows the ledger"
+		}
+		return 0, &StepError{Step: "db-init-" + string(phase), Err: err, Fix: fix}
 	}
 	out.DBInit = append(out.DBInit, res.Applied...)
 	b.step("db-init-"+string(phase), t, "applied", len(res.Applied), "up_to_date", res.UpToDate)
-	return nil
+	return len(res.Applied), nil
 }
 
 // livePlan snapshots the live schema with the Directus CLI and diffs it
@@ -382,41 +419,39 @@ func (b *Booter) livePlan(ctx context.Context) (full, live *snapshot.Snapshot, p
 func (b *Booter) refused(plan *snapshot.Result) []snapshot.Change {
 	var out []snapshot.Change
 	for _, c := range plan.Destructive() {
-		if !b.cfg.Allow.Allows(c) {
+		if !b.cfg.AllowDestructive.Allows(c) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func (b *Booter) schema(ctx context.Context, out *Outcome) error {
-	if b.cfg.ApplyMode == ApplySkip {
+// schema executes the plan's schema part. When db-init or bootstrap
+// changed the database after the decision, the plan is made again from
+// the live schema, and its refusals checked again.
+func (b *Booter) schema(ctx context.Context, p *Plan, changed bool, out *Outcome) error {
+	if b.cfg.SchemaApply == settings.ApplySkip {
 		b.log.Info("schema", "step", "schema", "result", "skipped (TRM_SCHEMA_APPLY=skip)")
 		return nil
 	}
 	t := time.Now()
-	full, live, plan, err := b.livePlan(ctx)
-	if err != nil {
-		return &StepError{Step: "schema-plan", Err: err, Fix: "read Directus's error above"}
+	full, live, plan := p.liveFull, p.live, p.Schema
+	if changed || live == nil {
+		var err error
+		if full, live, plan, err = b.livePlan(ctx); err != nil {
+			return &StepError{Step: "schema-plan", Err: err, Fix: "read Directus's error above"}
+		}
 	}
-	out.Plan = plan
+	out.Schema = plan
 	sum := plan.Summary()
 	b.step("schema-plan", t, "create", sum.Create, "update", sum.Update, "delete", sum.Delete, "destructive", sum.Destructive)
 	if plan.Empty() {
 		return nil
 	}
 	if refused := b.refused(plan); len(refused) > 0 {
-		for _, c := range refused {
-			b.log.Error("destructive change refused", "step", "schema-plan", "change", Describe(c), "allow_with", "TRM_ALLOW_DESTRUCTIVE="+AllowKey(c))
-		}
-		keys := make([]string, len(refused))
-		for i, c := range refused {
-			keys[i] = AllowKey(c)
-		}
-		return &StepError{Step: "schema-plan", Err: &DestructiveError{Changes: refused},
-			Fix: "nothing was applied. If the committed snapshot is stale, rebuild the image from a snapshot pulled from this database (`trmctl snapshot pull`); if the deletion is intended, set TRM_ALLOW_DESTRUCTIVE=" + strings.Join(keys, ",")}
+		return b.destructive(refused)
 	}
-	if b.cfg.ApplyMode == ApplyDryRun {
+	if b.cfg.SchemaApply == settings.ApplyDryRun {
 		var buf bytes.Buffer
 		_ = plan.WriteText(&buf, snapshot.TextOptions{})
 		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -480,15 +515,6 @@ func (b *Booter) apply(ctx context.Context, liveFull, live *snapshot.Snapshot) e
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "trm-apply-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "schema.yaml")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return err
-	}
-	_, err = b.cfg.CLI.Apply(ctx, path)
+	_, err = b.cfg.CLI.ApplySnapshot(ctx, data)
 	return err
 }

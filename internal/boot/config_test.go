@@ -1,111 +1,45 @@
 package boot
 
 import (
-	"errors"
-	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
 
 func env(vars map[string]string) directusctl.Env {
-	return directusctl.Env{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, ReadFile: os.ReadFile}
+	return directusctl.Env{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }}
 }
 
-var dbVars = map[string]string{"DB_HOST": "db", "DB_DATABASE": "directus", "DB_USER": "trm", "DB_PASSWORD": "pw"}
-
-func TestConfigDefaultsMatchTheImage(t *testing.T) {
-	c, err := ConfigFromEnv(env(dbVars), nil)
+func TestNewConfigExcludesTheOwnedTablesAndRunsTheCLIInTheDirectusFolder(t *testing.T) {
+	s, err := settings.Load(settings.FromEnv(env(map[string]string{
+		"TRM_DATABASE_URL": "postgres://trm:pw@db/directus", "TRM_SNAPSHOT_EXCLUDE": "audit_*", "TRM_START_COMMAND": "true", "SECRET": strings.Repeat("s", 32),
+	}), nil), settings.Entrypoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DatabaseURL != "postgres://trm:pw@db:5432/directus" || c.ApplyMode != ApplyAuto || c.TimescaleDB != "required" ||
-		c.DBWaitTimeout != time.Minute || c.SnapshotPath != "/directus/snapshots/schema.yaml" || c.DBInitDir != "/directus/db-init" ||
-		!reflect.DeepEqual(c.StartCommand, []string{"pm2-runtime", "start", "ecosystem.config.cjs"}) ||
-		c.CLI.Dir != "/directus" || c.CLI.Node != "node" || c.Allow.All || len(c.Allow.Keys) != 0 {
-		t.Fatalf("defaults: %+v", c)
+	c := NewConfig(s, []string{"PATH=/bin", "DB_HOST=elsewhere"})
+	if want := append(append([]string{}, OwnedTables...), "audit_*"); !reflect.DeepEqual(c.Exclude, want) {
+		t.Errorf("exclude %v, want %v", c.Exclude, want)
 	}
-	if !reflect.DeepEqual(c.Exclude, OwnedTables) {
-		t.Errorf("exclude %v", c.Exclude)
+	if c.CLI.Dir != "/directus" || c.CLI.Node != "node" || !strings.HasSuffix(c.CLI.Script, "/cli/run.js") {
+		t.Errorf("CLI %+v", c.CLI)
 	}
-}
-
-func TestConfigRefusesBadSettingsNamingThem(t *testing.T) {
-	cases := map[string]map[string]string{
-		"TRM_SCHEMA_APPLY":      {"TRM_SCHEMA_APPLY": "yolo"},
-		"TRM_TIMESCALEDB":       {"TRM_TIMESCALEDB": "maybe"},
-		"TRM_DB_WAIT_TIMEOUT":   {"TRM_DB_WAIT_TIMEOUT": "soon"},
-		"TRM_ALLOW_DESTRUCTIVE": {"TRM_ALLOW_DESTRUCTIVE": "table:foo"},
+	// Directus gets the database the settings named, not DB_HOST.
+	if !slices.Contains(c.Environ, "DB_CONNECTION_STRING=postgres://trm:pw@db/directus") || slices.Contains(c.Environ, "DB_HOST=elsewhere") {
+		t.Errorf("environ %v", c.Environ)
 	}
-	for setting, vars := range cases {
-		for k, v := range dbVars {
-			vars[k] = v
-		}
-		_, err := ConfigFromEnv(env(vars), nil)
-		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Setting != setting {
-			t.Errorf("%s: got %v", setting, err)
-		}
-	}
-	if _, err := ConfigFromEnv(env(map[string]string{}), nil); err == nil {
-		t.Error("no database settings accepted")
-	}
-}
-
-func TestWaitTimeoutAcceptsPlainSeconds(t *testing.T) {
-	vars := map[string]string{"TRM_DB_WAIT_TIMEOUT": "5", "TRM_DATABASE_URL": "postgres://x@y/z"}
-	c, err := ConfigFromEnv(env(vars), nil)
-	if err != nil || c.DBWaitTimeout != 5*time.Second {
-		t.Fatalf("%v %v", c, err)
+	if !reflect.DeepEqual(c.CLI.Env, c.Environ) {
+		t.Error("the CLI and the start command see different environments")
 	}
 }
 
 func change(kind snapshot.Kind, coll, field string, op snapshot.Op) snapshot.Change {
 	return snapshot.Change{Kind: kind, Key: snapshot.Key{Collection: coll, Field: field}, Op: op, Severity: snapshot.SeverityDestructive}
-}
-
-func TestAllowanceAllowsExactlyWhatWasNamed(t *testing.T) {
-	a, err := ParseAllowance("collection:crews, field:entries.notes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	allowed := []snapshot.Change{
-		change(snapshot.KindCollection, "crews", "", snapshot.OpDelete),
-		change(snapshot.KindField, "crews", "name", snapshot.OpDelete),        // goes with its collection
-		change(snapshot.KindRelation, "crews", "entry_id", snapshot.OpDelete), // so does its relation
-		change(snapshot.KindField, "entries", "notes", snapshot.OpUpdate),
-	}
-	for _, c := range allowed {
-		if !a.Allows(c) {
-			t.Errorf("%s %s refused", c.Op, AllowKey(c))
-		}
-	}
-	refused := []snapshot.Change{
-		change(snapshot.KindCollection, "crew", "", snapshot.OpDelete),
-		change(snapshot.KindField, "entries", "race_number", snapshot.OpDelete),
-		change(snapshot.KindField, "crews", "name", snapshot.OpUpdate), // a type change is not part of deleting crews
-	}
-	for _, c := range refused {
-		if a.Allows(c) {
-			t.Errorf("%s %s allowed", c.Op, AllowKey(c))
-		}
-	}
-	all, _ := ParseAllowance("all")
-	if !all.Allows(refused[0]) {
-		t.Error("all does not allow everything")
-	}
-}
-
-func TestParseAllowanceRejectsMalformedItems(t *testing.T) {
-	for _, s := range []string{"crews", "collection:", "table:crews", "field:crews", "relation:crews"} {
-		if _, err := ParseAllowance(s); err == nil {
-			t.Errorf("%q accepted", s)
-		}
-	}
 }
 
 func TestDescribeSaysWhatIsLost(t *testing.T) {

@@ -2,32 +2,50 @@ package boot
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
 
-// Plan is what a boot would do now.
+// Plan is what a boot does, decided before it changes anything. Run
+// executes it; Plan returns it, and trmctl boot plan prints it: both come
+// from one decision (decide), so the preview is the boot.
 type Plan struct {
+	// FastPath: nothing changed since the last boot; Directus starts at
+	// once.
 	FastPath bool
-	// Reason says why the full path would be taken.
+	// Reason says why the full path is taken.
 	Reason     string
 	Pending    []migrations.Migration
 	Violations []migrations.Violation
-	Bootstrap  bool
-	// Schema is the schema plan: nil on the fast path or with apply mode
-	// skip; every create when Directus is not installed yet.
+	// Bootstrap says whether `directus bootstrap` runs, and BootstrapReason
+	// why (or why not).
+	Bootstrap       bool
+	BootstrapReason string
+	// Schema is the schema plan: nil on the fast path or with
+	// TRM_SCHEMA_APPLY=skip; on a database without Directus, every create
+	// of the committed snapshot against an empty schema.
 	Schema *snapshot.Result
-	// Refused are the destructive changes not allowed by
-	// TRM_ALLOW_DESTRUCTIVE: the boot would stop on them.
+	// Refused are the destructive changes TRM_ALLOW_DESTRUCTIVE does not
+	// allow: the boot stops on them before changing anything.
 	Refused []snapshot.Change
+
+	recorded State
+	// liveFull and live are the live schema the plan was made from, kept
+	// for the apply while nothing has changed it.
+	liveFull, live *snapshot.Snapshot
 }
 
-// WouldFail says whether the boot would stop before starting Directus.
+// WouldFail says whether the boot stops before starting Directus.
 func (p *Plan) WouldFail() bool { return len(p.Violations) > 0 || len(p.Refused) > 0 }
 
-// Plan says what Run would do, changing nothing and taking no lock. The
-// schema plan costs one Directus CLI snapshot.
+// Plan says what Run would do now, changing nothing and taking no lock.
+// The schema plan costs one Directus CLI snapshot when Directus is
+// installed.
 func (b *Booter) Plan(ctx context.Context) (*Plan, error) {
 	pool, err := b.connect(ctx)
 	if err != nil {
@@ -38,30 +56,73 @@ func (b *Booter) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	fast, reason, recorded, err := b.unchanged(ctx, pool, prov)
-	if err != nil {
-		return nil, err
-	}
-	if fast {
-		return &Plan{FastPath: true}, nil
-	}
-	rep, err := prov.Status(ctx)
-	if err != nil {
-		return nil, err
+	return b.decide(ctx, pool, prov)
+}
+
+// decide is the boot's one decision: fast path or not and why, the
+// pending db-init files and guard violations, bootstrap or not and why,
+// the schema plan and what it would refuse.
+func (b *Booter) decide(ctx context.Context, pool *pgxpool.Pool, prov *migrations.Provider) (*Plan, error) {
+	p, err := b.fastPath(ctx, pool, prov)
+	if err != nil || p.FastPath {
+		return p, err
 	}
 	installed := b.directusInstalled(ctx, pool)
-	p := &Plan{Reason: reason, Pending: rep.Pending, Violations: rep.Violations,
-		Bootstrap: recorded.DirectusVersion != b.state.DirectusVersion || !installed}
-	if b.cfg.ApplyMode == ApplySkip {
+	switch {
+	case !installed:
+		p.Bootstrap, p.BootstrapReason = true, "Directus is not installed in this database"
+	case p.recorded.DirectusVersion == "":
+		p.Bootstrap, p.BootstrapReason = true, "no record of the Directus release that installed it"
+	case p.recorded.DirectusVersion != b.state.DirectusVersion:
+		p.Bootstrap, p.BootstrapReason = true, fmt.Sprintf("Directus changed from %s to %s", p.recorded.DirectusVersion, b.state.DirectusVersion)
+	default:
+		p.BootstrapReason = "same Directus release, tables installed"
+	}
+	if b.cfg.SchemaApply == settings.ApplySkip {
 		return p, nil
 	}
 	if installed {
-		if _, _, p.Schema, err = b.livePlan(ctx); err != nil {
+		if p.liveFull, p.live, p.Schema, err = b.livePlan(ctx); err != nil {
 			return nil, &StepError{Step: "schema-plan", Err: err, Fix: "read Directus's error above"}
 		}
 	} else {
 		p.Schema = snapshot.Diff(&snapshot.Snapshot{}, b.committed)
 	}
 	p.Refused = b.refused(p.Schema)
+	return p, nil
+}
+
+// fastPath proves, with two catalog queries, that nothing has changed
+// since the last successful boot: no db-init file pending, the same
+// Directus release, the same committed snapshot, and a live schema with
+// the fingerprint that boot left. Any doubt is a reason for a full boot.
+func (b *Booter) fastPath(ctx context.Context, pool *pgxpool.Pool, prov *migrations.Provider) (*Plan, error) {
+	rep, err := prov.Status(ctx)
+	if err != nil {
+		return nil, &StepError{Step: "check", Err: err, Fix: b.checkFix(err)}
+	}
+	recorded, live, ok, err := readState(ctx, pool)
+	if err != nil {
+		return nil, &StepError{Step: "check", Err: err, Fix: b.checkFix(err)}
+	}
+	p := &Plan{Pending: rep.Pending, Violations: rep.Violations, recorded: recorded}
+	switch {
+	case len(rep.Violations) > 0:
+		p.Reason = "db-init guard violations"
+	case len(rep.Pending) > 0:
+		p.Reason = fmt.Sprintf("%d db-init file(s) pending", len(rep.Pending))
+	case !ok:
+		p.Reason = "no record of an earlier boot"
+	case b.cfg.SchemaApply != settings.ApplyAuto:
+		p.Reason = "schema apply mode " + string(b.cfg.SchemaApply)
+	case recorded.DirectusVersion != b.state.DirectusVersion:
+		p.Reason = fmt.Sprintf("Directus changed from %s to %s", recorded.DirectusVersion, b.state.DirectusVersion)
+	case recorded.SnapshotSHA256 != b.state.SnapshotSHA256:
+		p.Reason = "committed snapshot changed"
+	case recorded.Fingerprint != live:
+		p.Reason = "live schema changed since the last boot"
+	default:
+		p.FastPath = true
+	}
 	return p, nil
 }

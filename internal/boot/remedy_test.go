@@ -11,26 +11,6 @@ import (
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 )
 
-func TestDBInitDeadlinesDefaultToTheLibrarysAndRefuseNegatives(t *testing.T) {
-	c, err := ConfigFromEnv(env(dbVars), nil)
-	if err != nil || c.DBInitFileTimeout != migrations.DefaultFileTimeout || c.DBInitLockTimeout != migrations.DefaultLockTimeout {
-		t.Fatalf("defaults: %v %v", c, err)
-	}
-	vars := map[string]string{"TRM_DATABASE_URL": "postgres://x@y/z", "TRM_DB_INIT_FILE_TIMEOUT": "30m", "TRM_DB_INIT_LOCK_TIMEOUT": "0"}
-	if c, err := ConfigFromEnv(env(vars), nil); err != nil || c.DBInitFileTimeout != 30*time.Minute || c.DBInitLockTimeout != 0 {
-		t.Fatalf("set: %v %v", c, err)
-	}
-	for _, name := range []string{"TRM_DB_INIT_FILE_TIMEOUT", "TRM_DB_INIT_LOCK_TIMEOUT"} {
-		for _, bad := range []string{"-5s", "soon"} {
-			_, err := ConfigFromEnv(env(map[string]string{"TRM_DATABASE_URL": "postgres://x@y/z", name: bad}), nil)
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Setting != name {
-				t.Errorf("%s=%s: got %v", name, bad, err)
-			}
-		}
-	}
-}
-
 // The library says what failed in its own terms; the entrypoint's fix is
 // chosen from the error's type and cause, and names this repository's
 // tools and settings.

@@ -138,8 +138,10 @@ func (c *CLI) Command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	// so that it wins over a LOG_STYLE in Env.
 	cmd.Env = append(append([]string{}, c.Env...), "LOG_STYLE=raw")
 	// On cancellation, ask politely first: Directus rolls back its
-	// transaction on SIGTERM.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	// transaction on SIGTERM. The CLI runs in a process group of its own,
+	// which the signal reaches whole, and dies with its caller.
+	ownProcessGroup(cmd)
+	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGTERM) }
 	cmd.WaitDelay = c.Grace
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 10 * time.Second
@@ -180,7 +182,7 @@ func (c *CLI) Run(ctx context.Context, args ...string) (*Result, error) {
 }
 
 func (r *Result) failure(command string, code int) *CLIError {
-	e := &CLIError{Command: command, ExitCode: code, Output: tail(string(r.Stdout)+string(r.Stderr), 2000)}
+	e := &CLIError{Command: command, ExitCode: code, Output: tail(withoutStackFrames(string(r.Stdout)+string(r.Stderr)), 2000)}
 	for _, l := range r.Logs {
 		if l.Level >= levelError {
 			e.Message = l.Msg
@@ -188,7 +190,10 @@ func (r *Result) failure(command string, code int) *CLIError {
 		}
 	}
 	if e.Message == "" {
-		e.Message = strings.TrimSpace(tail(string(r.Stderr)+string(r.Stdout), 500))
+		e.Message = thrown(string(r.Stderr) + string(r.Stdout))
+	}
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(tail(withoutStackFrames(string(r.Stderr)+string(r.Stdout)), 500))
 	}
 	lower := strings.ToLower(e.Output)
 	e.NotBootstrapped = strings.Contains(lower, "isn't installed") || strings.Contains(lower, "doesn't have directus tables")
@@ -203,6 +208,37 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// withoutStackFrames drops the "    at …" lines of a JavaScript stack
+// trace: they speak of Directus's insides, not of what to fix.
+func withoutStackFrames(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	dropped := false
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "at ") && strings.HasPrefix(l, " ") {
+			dropped = true
+			continue
+		}
+		out = append(out, l)
+	}
+	if dropped {
+		out = append(out, "(stack trace left out)")
+	}
+	return strings.Join(out, "\n")
+}
+
+// thrown is the "TypeError: …" line of an uncaught exception's stack
+// trace, which Node prints instead of a log line; "" when there is none.
+func thrown(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if i+1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i+1]), "at ") && !strings.HasPrefix(l, " ") && strings.Contains(l, "Error") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }
 
 func parseLogs(b []byte) []LogLine {
@@ -238,11 +274,11 @@ func (c *CLI) Bootstrap(ctx context.Context) (*Result, error) {
 
 // Snapshot returns the live schema as Directus's own YAML snapshot.
 func (c *CLI) Snapshot(ctx context.Context) ([]byte, *Result, error) {
-	dir, err := os.MkdirTemp("", "trm-snapshot-")
+	dir, release, err := tempDir("trm-snapshot-")
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(dir)
+	defer release()
 	path := filepath.Join(dir, "snapshot.yaml")
 	res, err := c.Run(ctx, "schema", "snapshot", "--yes", path)
 	if err != nil {
@@ -260,4 +296,19 @@ func (c *CLI) Snapshot(ctx context.Context) ([]byte, *Result, error) {
 // first.
 func (c *CLI) Apply(ctx context.Context, path string) (*Result, error) {
 	return c.Run(ctx, "schema", "apply", "--yes", path)
+}
+
+// ApplySnapshot applies a snapshot given as YAML, through a file in a
+// temporary folder that is gone when it returns, as [CLI.Apply] does.
+func (c *CLI) ApplySnapshot(ctx context.Context, yaml []byte) (*Result, error) {
+	dir, release, err := tempDir("trm-apply-")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	path := filepath.Join(dir, "schema.yaml")
+	if err := os.WriteFile(path, yaml, 0o600); err != nil {
+		return nil, err
+	}
+	return c.Apply(ctx, path)
 }

@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Env reads Directus's configuration variables the way Directus does: a
@@ -53,14 +55,27 @@ func (e Env) Get(name string) (string, bool, error) {
 // DB_CONNECTION_STRING when set, else DB_HOST, DB_PORT (5432), DB_DATABASE,
 // DB_USER and DB_PASSWORD. DB_CLIENT, when set, must be pg. It returns
 // ok=false when no DB_* variable is set at all.
+//
+// Every part is checked, so that the URL returned is one that
+// [CheckDatabaseURL] accepts: a DB_PORT that is not a port number, a
+// DB_HOST that is not a host name, an IP address or a socket folder, a
+// DB_CONNECTION_STRING that does not parse are each an [*EnvError] naming
+// the variable. No error carries a value.
 func (e Env) DatabaseURL() (u string, ok bool, err error) {
 	if c, set, err := e.Get("DB_CLIENT"); err != nil {
 		return "", false, err
-	} else if set && c != "pg" && c != "postgres" {
-		return "", false, &EnvError{Name: "DB_CLIENT", Reason: fmt.Sprintf("is %q; only PostgreSQL (pg) is supported", c)}
+	} else if set && c != "pg" && c != "postgres" && c != "postgresql" {
+		return "", false, &EnvError{Name: "DB_CLIENT", Reason: "names another database than PostgreSQL; only PostgreSQL (pg) is supported"}
 	}
 	if cs, set, err := e.Get("DB_CONNECTION_STRING"); err != nil || set {
-		return cs, set, err
+		if err != nil {
+			return "", false, err
+		}
+		var ue *URLError
+		if errors.As(CheckDatabaseURL(cs), &ue) {
+			return "", false, &EnvError{Name: "DB_CONNECTION_STRING", Reason: ue.Error()}
+		}
+		return cs, true, nil
 	}
 	vals := map[string]string{}
 	anySet := false
@@ -83,7 +98,20 @@ func (e Env) DatabaseURL() (u string, ok bool, err error) {
 	if port == "" {
 		port = "5432"
 	}
-	pu := &url.URL{Scheme: "postgres", Host: net.JoinHostPort(vals["DB_HOST"], port), Path: "/" + vals["DB_DATABASE"]}
+	if !validPort(port) {
+		return "", false, &EnvError{Name: "DB_PORT", Reason: "is not a port number from 1 to 65535"}
+	}
+	host, socket, reason := checkHost(vals["DB_HOST"])
+	if reason != "" {
+		return "", false, &EnvError{Name: "DB_HOST", Reason: reason}
+	}
+	pu := &url.URL{Scheme: "postgres", Host: net.JoinHostPort(host, port), Path: "/" + vals["DB_DATABASE"]}
+	if socket {
+		// A Unix socket folder is a host parameter: it cannot be written
+		// in the authority.
+		pu.Host = ""
+		pu.RawQuery = url.Values{"host": {host}, "port": {port}}.Encode()
+	}
 	if vals["DB_PASSWORD"] != "" {
 		pu.User = url.UserPassword(vals["DB_USER"], vals["DB_PASSWORD"])
 	} else {
@@ -92,25 +120,41 @@ func (e Env) DatabaseURL() (u string, ok bool, err error) {
 	return pu.String(), true, nil
 }
 
-// Redact returns a PostgreSQL URL or key=value connection string without
-// its password, for messages.
-func Redact(conn string) string {
-	if u, err := url.Parse(conn); err == nil && u.Scheme != "" {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+// checkHost accepts what Directus's DB_HOST may be: a host name, an IPv4
+// or IPv6 address (with or without brackets) or the folder of a Unix
+// socket. It returns the host without brackets, whether it is a socket
+// folder, and why it is refused.
+func checkHost(h string) (host string, socket bool, reason string) {
+	switch {
+	case strings.HasPrefix(h, "/"):
+		if strings.ContainsFunc(h, unicode.IsControl) {
+			return "", false, "is a socket folder with a control character"
 		}
-		q := u.Query()
-		if q.Has("password") {
-			q.Set("password", "xxxxx")
-			u.RawQuery = q.Encode()
+		return h, true, ""
+	case strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]"):
+		h = h[1 : len(h)-1]
+		if net.ParseIP(h) == nil {
+			return "", false, "holds brackets around something that is not an IPv6 address"
 		}
-		return u.String()
+		return h, false, ""
+	case strings.Contains(h, ":"):
+		if net.ParseIP(h) == nil {
+			return "", false, "has a ':' but is not an IPv6 address (the port goes in DB_PORT)"
+		}
+		return h, false, ""
 	}
-	fields := strings.Fields(conn)
-	for i, f := range fields {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			fields[i] = "password=xxxxx"
+	for _, r := range h {
+		if !(r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return "", false, "is not a host name, an IP address or a socket folder (letters, digits, '.', '-' and '_' only)"
 		}
 	}
-	return strings.Join(fields, " ")
+	return h, false, ""
+}
+
+func validPort(s string) bool {
+	if s == "" || len(s) > 5 || strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		return false
+	}
+	n, _ := strconv.Atoi(s)
+	return n >= 1 && n <= 65535
 }

@@ -176,28 +176,29 @@ func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
 		name  string
 		env   func(dbURL string) []string
 		step  string
+		code  int
 		words []string
 	}{
-		{"malformed snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=" + malformed} }, "snapshot", []string{malformed, "trmctl snapshot pull"}},
-		{"missing snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=/nonexistent/schema.yaml"} }, "snapshot", []string{"/nonexistent/schema.yaml", "TRM_SNAPSHOT"}},
+		{"malformed snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=" + malformed} }, "snapshot", 2, []string{malformed, "trmctl snapshot pull"}},
+		{"missing snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=/nonexistent/schema.yaml"} }, "snapshot", 2, []string{"/nonexistent/schema.yaml", "TRM_SNAPSHOT"}},
 		{"unreachable database", func(string) []string {
 			return []string{"DB_HOST=127.0.0.1", "DB_PORT=1", "TRM_DB_WAIT_TIMEOUT=1s"}
-		}, "wait-db", []string{"did not answer within 1s", "DB_HOST"}},
-		{"wrong credentials", func(string) []string { return []string{"DB_USER=nobody_here"} }, "wait-db", []string{"nobody_here", "DB_USER"}},
+		}, "wait-db", 1, []string{"did not answer within 1s", "DB_HOST"}},
+		{"wrong credentials", func(string) []string { return []string{"DB_USER=nobody_here"} }, "wait-db", 1, []string{"nobody_here", "DB_USER"}},
 		{"unreachable Redis", func(string) []string {
 			return []string{"REDIS=redis://:" + redisSecret + "@127.0.0.1:1", "TRM_REDIS_WAIT_TIMEOUT=1s"}
-		}, "wait-redis", []string{"did not answer within 1s", "REDIS", "TRM_REDIS_WAIT_TIMEOUT", "redis://:xxxxx@127.0.0.1:1"}},
+		}, "wait-redis", 1, []string{"did not answer within 1s", "REDIS", "TRM_REDIS_WAIT_TIMEOUT", "redis://:xxxxx@127.0.0.1:1"}},
 		{"malformed Redis URL", func(string) []string {
 			return []string{"REDIS=redis://:" + redisSecret + "/x@127.0.0.1:6379"}
-		}, "config", []string{"setting REDIS", "percent-encode"}},
-		{"a Redis store without Redis", func(string) []string { return []string{"CACHE_STORE=redis"} }, "config", []string{"CACHE_STORE=redis", "set REDIS"}},
+		}, "config", 2, []string{"setting=REDIS", "percent-encode"}},
+		{"a Redis store without Redis", func(string) []string { return []string{"CACHE_STORE=redis"} }, "config", 2, []string{"CACHE_STORE=redis", "set REDIS"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dbURL := pg.New(t)
 			code, out := boot(t, dbURL, c.env(dbURL)...)
-			if code == 0 {
-				t.Fatalf("exit 0:\n%s", out)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d:\n%s", code, c.code, out)
 			}
 			last := lastLine(out)
 			if !strings.Contains(last, "step="+c.step) || !strings.Contains(last, "fix=") {

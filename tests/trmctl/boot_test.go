@@ -2,19 +2,22 @@ package trmctl
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 // bootPlanEnv is what `trmctl boot plan` needs besides its flags: the
 // database, the repository's files and the Directus CLI.
 func bootPlanEnv(t *testing.T, dbURL string) map[string]string {
 	t.Helper()
-	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DIR": "../../db-init"}
+	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DB_INIT_DIR": "../../db-init"}
 	node, script, err := testdirectus.Runtime()
 	if err != nil {
 		t.Fatal(err)
@@ -83,4 +86,25 @@ func queryTables(t *testing.T, dbURL string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TRM_DB_INIT_DIR is the db-init folder of boot plan as of the entrypoint
+// (it used to read TRM_DIR instead).
+func TestBootPlanReadsTRMDBInitDir(t *testing.T) {
+	dbURL := pg.New(t)
+	env := bootPlanEnv(t, dbURL)
+	dir := testenv.CopyTree(t, testenv.Path(t, "db-init"))
+	if err := os.WriteFile(filepath.Join(dir, "900_only_here.sql"), []byte("SELECT 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env["TRM_DB_INIT_DIR"] = dir
+	code, out, errOut := trmctl(t, env, "boot", "plan")
+	if code != 0 || !strings.Contains(out, "900_only_here") {
+		t.Fatalf("exit %d: the plan does not list the file of TRM_DB_INIT_DIR\n%s%s", code, out, errOut)
+	}
+	// The flag still wins over the variable.
+	code, out, _ = trmctl(t, env, "boot", "plan", "--dir", "../../db-init")
+	if code != 0 || strings.Contains(out, "900_only_here") {
+		t.Fatalf("exit %d: --dir did not win\n%s", code, out)
+	}
 }

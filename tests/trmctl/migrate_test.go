@@ -270,12 +270,14 @@ func TestDurationSettingsAreCheckedWhereverTheyComeFrom(t *testing.T) {
 		args []string
 		want string
 	}{
-		"TRM_TIMEOUT, migrate":        {with("TRM_TIMEOUT", "abc"), []string{"migrate", "status"}, `TRM_TIMEOUT: "abc" is not a valid --timeout`},
+		"TRM_TIMEOUT, migrate":        {with("TRM_TIMEOUT", "abc"), []string{"migrate", "status"}, `TRM_TIMEOUT="abc": not a duration`},
 		"TRM_TIMEOUT, boot plan":      {with("TRM_TIMEOUT", "abc"), []string{"boot", "plan"}, "TRM_TIMEOUT"},
 		"TRM_TIMEOUT, snapshot check": {with("TRM_TIMEOUT", "5 minutes"), []string{"snapshot", "check"}, "TRM_TIMEOUT"},
-		"TRM_TIMEOUT without a unit":  {with("TRM_TIMEOUT", "90"), []string{"migrate", "up"}, "TRM_TIMEOUT"},
-		"TRM_FILE_TIMEOUT":            {with("TRM_FILE_TIMEOUT", "soon"), []string{"migrate", "up"}, "--file-timeout"},
-		"negative lock timeout":       {with("TRM_LOCK_TIMEOUT", "-1s"), []string{"migrate", "up", "--dir", "../../db-init"}, "--lock-timeout -1s: must not be negative"},
+		"TRM_TIMEOUT, unknown unit":   {with("TRM_TIMEOUT", "90x"), []string{"migrate", "up"}, "TRM_TIMEOUT"},
+		"TRM_DB_INIT_FILE_TIMEOUT":    {with("TRM_DB_INIT_FILE_TIMEOUT", "soon"), []string{"migrate", "up"}, `TRM_DB_INIT_FILE_TIMEOUT="soon": not a duration`},
+		"--file-timeout":              {db, []string{"migrate", "up", "--file-timeout", "soon"}, `--file-timeout="soon": not a duration`},
+		"negative lock timeout":       {with("TRM_DB_INIT_LOCK_TIMEOUT", "-1s"), []string{"migrate", "up", "--dir", "../../db-init"}, `TRM_DB_INIT_LOCK_TIMEOUT="-1s": negative`},
+		"negative connect timeout":    {with("TRM_CONNECT_TIMEOUT", "-1s"), []string{"migrate", "status"}, `TRM_CONNECT_TIMEOUT="-1s": negative`},
 		"TRM_JSON":                    {with("TRM_JSON", "maybe"), []string{"migrate", "status"}, "TRM_JSON"},
 		"config file":                 {db, []string{"migrate", "status", "--config", cfgFile}, "key timeout"},
 	} {

@@ -209,6 +209,12 @@ func StartLocal(ctx context.Context) (*Server, error) {
 		cleanup()
 		return nil, err
 	}
+	// Loopback is trusted, except for the roles of NewWithPassword, whose
+	// passwords are checked: a wrong one must fail as in production.
+	if err := os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
+		cleanup()
+		return nil, err
+	}
 	port, err := testenv.FreePort()
 	if err != nil {
 		cleanup()
@@ -227,6 +233,17 @@ func StartLocal(ctx context.Context) (*Server, error) {
 	}
 	return &Server{AdminURL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), Kind: "local", stop: stop}, nil
 }
+
+// PasswordGroup is the role whose members log in with a password on
+// every server (NewWithPassword).
+const PasswordGroup = "trm_password_login"
+
+const hba = `local all all trust
+host all +` + PasswordGroup + ` 127.0.0.1/32 scram-sha-256
+host all +` + PasswordGroup + ` ::1/128 scram-sha-256
+host all all 127.0.0.1/32 trust
+host all all ::1/128 trust
+`
 
 // serverUser is the user the server must run as: postgres when we are root
 // (PostgreSQL refuses to run as root), else nil (ourselves).
@@ -304,6 +321,49 @@ func (s *Server) create(t testing.TB, template string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// NewWithPassword creates a fresh database owned by a new role that logs
+// in with password, and returns the database's URL as that role, the
+// password in it. The server checks it: a wrong password fails (the test
+// fails, saying so, on a server of TRM_TEST_DATABASE_URL that does not).
+func (s *Server) NewWithPassword(t testing.TB, password string) string {
+	t.Helper()
+	admin := s.New(t)
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	role := name + "_owner"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stmts := []string{
+		`DO $$ BEGIN CREATE ROLE ` + PasswordGroup + ` NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+		"CREATE ROLE " + pgx.Identifier{role}.Sanitize() + " LOGIN CREATEDB PASSWORD " + quote(password) + " IN ROLE " + PasswordGroup,
+		"ALTER DATABASE " + pgx.Identifier{name}.Sanitize() + " OWNER TO " + pgx.Identifier{role}.Sanitize(),
+	}
+	for _, sql := range stmts {
+		if err := s.exec(ctx, sql); err != nil {
+			t.Fatalf("testdb: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = s.exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		_ = s.exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize())
+	})
+	u.User = url.UserPassword(role, password)
+	wrong := *u
+	wrong.User = url.UserPassword(role, password+"-wrong")
+	if conn, err := pgx.Connect(ctx, wrong.String()); err == nil {
+		conn.Close(ctx)
+		t.Fatalf("testdb: the %s server lets %s in with a wrong password: give role %s (and its members) password authentication in pg_hba.conf", s.Kind, role, PasswordGroup)
+	}
+	return u.String()
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (s *Server) exec(ctx context.Context, sql string) error {
 	conn, err := pgx.Connect(ctx, s.AdminURL)

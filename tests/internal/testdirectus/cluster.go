@@ -2,12 +2,12 @@ package testdirectus
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
@@ -21,12 +21,12 @@ func ScalingEnv(redisURL string) ([]string, error) {
 		return nil, err
 	}
 	path := filepath.Join(root, "deploy", "scaling.env")
-	b, err := os.ReadFile(path)
+	vars, err := settings.ReadRuntimeEnv(path)
 	if err != nil {
 		return nil, fmt.Errorf("scaling settings: %w", err)
 	}
 	var env []string
-	for k, v := range parseEnvFile(string(b)) {
+	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
 	return append(env, "REDIS="+redisURL, "IP_TRUST_PROXY=false"), nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
@@ -40,12 +41,12 @@ func Provision(t testing.TB, dbURL string, extraEnv ...string) {
 			vars[k] = v
 		}
 	}
-	cfg, err := boot.ConfigFromEnv(directusctl.Env{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, ReadFile: os.ReadFile}, env)
+	s, err := settings.Load(settings.FromEnv(directusctl.Env{Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, ReadFile: os.ReadFile}, env), settings.Entrypoint)
 	if err != nil {
 		t.Fatalf("provision config: %v", err)
 	}
 	var log strings.Builder
-	b, err := boot.New(cfg, slog.New(slog.NewTextHandler(&log, nil)))
+	b, err := boot.New(boot.NewConfig(s, env), slog.New(slog.NewTextHandler(&log, nil)))
 	if err != nil {
 		t.Fatalf("provision: %v", err)
 	}

@@ -12,10 +12,10 @@
 package testdirectus
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
@@ -75,55 +76,27 @@ func Runtime() (node, script string, err error) {
 	return node, script, nil
 }
 
+// readRuntimeEnv reads directus/runtime.env with trmctl's parser
+// (internal/settings), from the first folder at or above the working
+// directory that has one.
 func readRuntimeEnv() (map[string]string, string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, "", fmt.Errorf("directus runtime: %w", err)
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
-		path := filepath.Join(dir, "directus", "runtime.env")
-		if b, err := os.ReadFile(path); err == nil {
-			return parseEnvFile(string(b)), path, nil
+		path := filepath.Join(dir, filepath.FromSlash(settings.RuntimeEnvPath))
+		vars, err := settings.ReadRuntimeEnv(path)
+		if err == nil {
+			return vars, path, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("directus runtime: %w: %s", err, howTo)
 		}
 		if testenv.IsRepoRoot(dir) || filepath.Dir(dir) == dir {
 			return nil, "", fmt.Errorf("directus runtime: no directus/runtime.env at or above %s and TRM_NODE/TRM_DIRECTUS_CLI unset: %s", wd, howTo)
 		}
 	}
-}
-
-// parseEnvFile reads the KEY=VALUE lines the install script writes
-// (shell-sourceable: quotes around a value are dropped).
-func parseEnvFile(s string) map[string]string {
-	vars := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		}
-		vars[strings.TrimSpace(k)] = v
-	}
-	return vars
-}
-
-// packageDir is the folder holding the node_modules the script lives in:
-// the Directus project folder, whose package.json PACKAGE_FILE_LOCATION
-// must name.
-func packageDir(script string) string {
-	sep := string(filepath.Separator)
-	i := strings.Index(script, sep+"node_modules"+sep)
-	if i <= 0 {
-		return ""
-	}
-	return script[:i]
 }
 
 // extensionsDir is the repository's extensions/, which the image ships:
@@ -191,7 +164,9 @@ func Env(dbURL string, port int) []string {
 		"PRESSURE_LIMITER_ENABLED=false",
 	)
 	if _, script, err := Runtime(); err == nil {
-		if dir := packageDir(script); dir != "" {
+		// The Directus folder, whose package.json PACKAGE_FILE_LOCATION
+		// must name, as trmctl and the entrypoint find it.
+		if dir := settings.DirectusRoot(script); dir != "" {
 			env = append(env, "PACKAGE_FILE_LOCATION="+dir)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdb"
 )
 
@@ -50,7 +51,7 @@ func TestRuntimeFindsRuntimeEnvAboveTheWorkingDirectory(t *testing.T) {
 	if !strings.HasSuffix(script, filepath.Join("@directus", "api", "dist", "cli", "run.js")) {
 		t.Errorf("script = %s, want .../@directus/api/dist/cli/run.js", script)
 	}
-	if dir := packageDir(script); dir == "" {
+	if dir := settings.DirectusRoot(script); dir == "" {
 		t.Errorf("no package folder derived from %s", script)
 	} else if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
 		t.Errorf("PACKAGE_FILE_LOCATION %s: %v", dir, err)

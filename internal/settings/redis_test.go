@@ -1,28 +1,25 @@
-package boot
+package settings
 
 import (
 	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 )
 
-func redisCase(t *testing.T, vars map[string]string) (*RedisTarget, error) {
+func redisCase(t *testing.T, vars, files map[string]string) (*Redis, error) {
 	t.Helper()
-	var environ []string
-	for k, v := range vars {
-		environ = append(environ, k+"="+v)
-	}
-	return redisFromEnv(env(vars), environ)
+	return redisFrom(env(vars, files), environ(vars))
 }
 
 func TestRedisIsConfiguredExactlyWhenDirectusWouldUseIt(t *testing.T) {
 	cases := []struct {
 		name string
 		vars map[string]string
-		want string // RedisTarget.String(), "" for none
+		want string // Redis.String(), "" for none
 	}{
 		{"nothing set", map[string]string{"CACHE_STORE": "memory"}, ""},
 		{"a URL", map[string]string{"REDIS": "redis://cache:6380/2"}, "redis://cache:6380/2"},
@@ -40,7 +37,7 @@ func TestRedisIsConfiguredExactlyWhenDirectusWouldUseIt(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := redisCase(t, c.vars)
+			got, err := redisCase(t, c.vars, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,11 +52,7 @@ func TestRedisIsConfiguredExactlyWhenDirectusWouldUseIt(t *testing.T) {
 }
 
 func TestRedisFileHoldsTheURL(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "redis-url")
-	if err := os.WriteFile(path, []byte("redis://:from-file@cache:6379\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got, err := redisCase(t, map[string]string{"REDIS_FILE": path})
+	got, err := redisCase(t, map[string]string{"REDIS_FILE": "/run/secrets/redis-url"}, map[string]string{"/run/secrets/redis-url": "redis://:from-file@cache:6379\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,32 +76,91 @@ func TestRedisSettingsThatCannotWorkAreRefusedNamingTheVariable(t *testing.T) {
 	}
 	for name, vars := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := redisCase(t, vars)
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Setting != strings.Split(name, "/")[0] {
-				t.Fatalf("got %v, want a ConfigError naming %s", err, strings.Split(name, "/")[0])
+			want := strings.Split(name, "/")[0]
+			_, err := redisCase(t, vars, nil)
+			var se *Error
+			if !errors.As(err, &se) || se.Setting != want {
+				t.Fatalf("got %v, want an Error naming %s", err, want)
+			}
+			// Load reports it as one of the entrypoint's bad settings.
+			_, errs := load(t, Entrypoint, base(flatten(vars)...))
+			if len(errs) != 1 || errs[0].Setting != want {
+				t.Fatalf("Load: %v, want one error naming %s", errs, want)
 			}
 		})
 	}
 }
 
-func TestConfigReadsTheRedisWaitTimeout(t *testing.T) {
-	vars := map[string]string{"TRM_DATABASE_URL": "postgres://x@y/z", "REDIS": "redis://cache", "TRM_REDIS_WAIT_TIMEOUT": "5"}
-	var environ []string
+func flatten(vars map[string]string) []string {
+	var out []string
 	for k, v := range vars {
-		environ = append(environ, k+"="+v)
+		out = append(out, k, v)
 	}
-	c, err := ConfigFromEnv(env(vars), environ)
+	return out
+}
+
+func TestLoadReadsRedisAndItsWaitTimeoutForTheEntrypointOnly(t *testing.T) {
+	c, errs := load(t, Entrypoint, base("REDIS", "redis://:r3dis-pw@cache", "TRM_REDIS_WAIT_TIMEOUT", "5"))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if c.Redis == nil || c.Redis.Address != "cache:6379" || c.RedisWaitTimeout != 5*time.Second {
+		t.Fatalf("redis %v, wait %s", c.Redis, c.RedisWaitTimeout)
+	}
+	if out := NewRedactor(c.Secrets()...).String("AUTH r3dis-pw"); strings.Contains(out, "r3dis-pw") {
+		t.Errorf("the Redis password is not a secret of the settings: %s", out)
+	}
+	// The Redis it speaks of stays readable: REDIS is not a secret, its
+	// password is.
+	vars := base("REDIS", "redis://cache:6380")
+	c, _ = load(t, Entrypoint, vars)
+	red := NewRedactor(append(EnvSecrets(env(vars, nil), environ(vars)), c.Secrets()...)...)
+	if out := red.String("redis://cache:6380 did not answer"); out != "redis://cache:6380 did not answer" {
+		t.Errorf("a Redis without a password is hidden: %s", out)
+	}
+	vars = base("REDIS_FILE", "/run/secrets/redis")
+	files := map[string]string{"/run/secrets/redis": "redis://:f1le-pw@cache:6380\n"}
+	c, err := Load(FromEnv(env(vars, files), environ(vars)), Entrypoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Redis == nil || c.RedisWaitTimeout.Seconds() != 5 {
-		t.Fatalf("redis %v, wait %s", c.Redis, c.RedisWaitTimeout)
+	red = NewRedactor(append(EnvSecrets(env(vars, files), environ(vars)), c.Secrets()...)...)
+	if out := red.String("AUTH f1le-pw refused by cache:6380"); strings.Contains(out, "f1le-pw") || !strings.Contains(out, "cache:6380") {
+		t.Errorf("REDIS_FILE's password: %s", out)
 	}
-	vars["TRM_REDIS_WAIT_TIMEOUT"] = "later"
-	var ce *ConfigError
-	if _, err := ConfigFromEnv(env(vars), environ); !errors.As(err, &ce) || ce.Setting != "TRM_REDIS_WAIT_TIMEOUT" {
-		t.Fatalf("got %v", err)
+	if c, _ := load(t, Entrypoint, base()); c.Redis != nil || c.RedisWaitTimeout != time.Minute {
+		t.Fatalf("defaults: redis %v, wait %s", c.Redis, c.RedisWaitTimeout)
+	}
+	_, errs = load(t, Entrypoint, base("REDIS", "redis://cache", "TRM_REDIS_WAIT_TIMEOUT", "later"))
+	if len(errs) != 1 || errs[0].Setting != "TRM_REDIS_WAIT_TIMEOUT" {
+		t.Fatalf("got %v", errs)
+	}
+	// trmctl starts no Directus: Directus's Redis is none of its business.
+	if c, errs := load(t, Trmctl, map[string]string{"REDIS": "http://nonsense", "CACHE_STORE": "redis"}); errs != nil || c.Redis != nil {
+		t.Fatalf("trmctl: %v %v", c, errs)
+	}
+}
+
+func TestDBInitDeadlinesDefaultToTheLibrarysAndRefuseNegatives(t *testing.T) {
+	for _, b := range []Binary{Entrypoint, Trmctl} {
+		c, errs := load(t, b, base())
+		if errs != nil || c.DBInitFileTimeout != migrations.DefaultFileTimeout || c.DBInitLockTimeout != migrations.DefaultLockTimeout {
+			t.Fatalf("%s defaults: %v %v", b, c, errs)
+		}
+		c, errs = load(t, b, base("TRM_DB_INIT_FILE_TIMEOUT", "30m", "TRM_DB_INIT_LOCK_TIMEOUT", "0"))
+		if errs != nil || c.DBInitFileTimeout != 30*time.Minute || c.DBInitLockTimeout != 0 {
+			t.Fatalf("%s set: %v %v", b, c, errs)
+		}
+		for _, name := range []string{"TRM_DB_INIT_FILE_TIMEOUT", "TRM_DB_INIT_LOCK_TIMEOUT"} {
+			for _, bad := range []string{"-5s", "soon"} {
+				if _, errs := load(t, b, base(name, bad)); len(errs) != 1 || errs[0].Setting != name {
+					t.Errorf("%s %s=%s: got %v", b, name, bad, errs)
+				}
+			}
+		}
+	}
+	if c, _ := load(t, Trmctl, nil); c.ConnectTimeout != 10*time.Second {
+		t.Errorf("connect timeout %s", c.ConnectTimeout)
 	}
 }
 
@@ -152,9 +204,9 @@ func FuzzParseRedisURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		tgt, err := parseRedisURL(raw)
 		if err != nil {
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Setting != "REDIS" {
-				t.Fatalf("%q: error %v is not a ConfigError naming REDIS", raw, err)
+			var se *Error
+			if !errors.As(err, &se) || se.Setting != "REDIS" || se.Value != "" {
+				t.Fatalf("%q: error %v is not an Error naming REDIS without its value", raw, err)
 			}
 			if len(strings.TrimSpace(raw)) >= 12 && strings.Contains(err.Error(), strings.TrimSpace(raw)) {
 				t.Fatalf("%q: the error repeats the value: %v", raw, err)

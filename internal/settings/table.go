@@ -1,0 +1,169 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultStartCommand is what the upstream directus/directus image runs.
+const DefaultStartCommand = "pm2-runtime start ecosystem.config.cjs"
+
+func trmctl(v string) *string { return &v }
+
+// Table is every setting, in the order of the README. Each call returns a
+// fresh table.
+func Table() []Spec {
+	dbPart := func(env, doc string, file, secret bool) Spec {
+		return Spec{Env: env, File: file, Secret: secret, Directus: true, dbPart: true, Used: Entrypoint | Trmctl, Doc: doc}
+	}
+	redisPart := func(env, doc string, file, secret bool) Spec {
+		return Spec{Env: env, File: file, Secret: secret, Directus: true, redisPart: true, Used: Entrypoint, Doc: doc}
+	}
+	passOn := func(*Config, string) error { return nil }
+	return []Spec{
+		{Env: "TRM_DATABASE_URL", File: true, Flag: "database-url", Arg: "url", Secret: true, Used: Entrypoint | Trmctl,
+			Doc: "PostgreSQL URL (`postgres://user:password@host:port/database`); wins over `DB_*`, and the entrypoint hands it to Directus as `DB_CONNECTION_STRING`"},
+		dbPart("DB_CLIENT", "the database client: `pg` (the entrypoint sets it when absent)", false, false),
+		dbPart("DB_CONNECTION_STRING", "a PostgreSQL URL; wins over the other `DB_*`", true, true),
+		dbPart("DB_HOST", "the database host: a name, an IP address or a socket folder", true, false),
+		dbPart("DB_PORT", "the database port (`5432` when absent; the entrypoint sets it for Directus)", true, false),
+		dbPart("DB_DATABASE", "the database name", true, false),
+		dbPart("DB_USER", "the database user", true, false),
+		dbPart("DB_PASSWORD", "the database password", true, true),
+		{Env: "TRM_DB_WAIT_TIMEOUT", Default: "60s", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.DBWaitTimeout, err = positiveDuration(v)
+			return err
+		}, Doc: "how long to wait for PostgreSQL to answer (backoff); wrong credentials fail at once"},
+		redisPart("REDIS", "Directus's Redis: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS, `host:port`, a port or a socket path. The entrypoint waits for it before anything runs the Directus CLI, whenever Directus would use it (`REDIS` or any `REDIS_*` variable, unless `REDIS_ENABLED=false`); a malformed one is a configuration error. Its password is never shown; the rest of it is, to say which Redis", true, false),
+		redisPart("REDIS_HOST", "Redis's host when `REDIS` is unset (`localhost`); a `REDIS_TLS__*` variable makes it TLS", true, false),
+		redisPart("REDIS_PORT", "Redis's port when `REDIS` is unset (`6379`)", true, false),
+		redisPart("REDIS_USERNAME", "Redis's user when `REDIS` is unset", true, false),
+		redisPart("REDIS_PASSWORD", "Redis's password when `REDIS` is unset", true, true),
+		redisPart("REDIS_DB", "Redis's database number when `REDIS` is unset", true, false),
+		redisPart("REDIS_ENABLED", "`true` or `false`: whether Directus uses Redis; when unset, any `REDIS` or `REDIS_*` variable turns it on", false, false),
+		redisPart("CACHE_STORE", "`redis` puts Directus's response cache in Redis: without a Redis configured, a configuration error", false, false),
+		redisPart("RATE_LIMITER_STORE", "`redis` shares Directus's rate limits through Redis: without a Redis configured, a configuration error", false, false),
+		redisPart("SYNCHRONIZATION_STORE", "`redis` runs Directus's schedules once across instances through Redis: without a Redis configured, a configuration error", false, false),
+		{Env: "TRM_REDIS_WAIT_TIMEOUT", Default: "60s", Used: Entrypoint, set: func(c *Config, v string) (err error) {
+			c.RedisWaitTimeout, err = positiveDuration(v)
+			return err
+		}, Doc: "how long to wait for Redis to answer (backoff); a refused password or database fails at once. Messages show the URL with its password as `xxxxx`"},
+		{Env: "TRM_BOOT_LOCK_TIMEOUT", Default: "10m", Used: Entrypoint, set: func(c *Config, v string) (err error) {
+			c.BootLockTimeout, err = positiveDuration(v)
+			return err
+		}, Doc: "how long to wait for another replica's provisioning"},
+		{Env: "TRM_DB_INIT_FILE_TIMEOUT", Flag: "file-timeout", Arg: "duration", Default: "10m", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.DBInitFileTimeout, err = duration(v, true)
+			return err
+		}, Doc: "how long one db-init file may run (`0`: no limit; for trmctl `migrate`, then only `--timeout`)"},
+		{Env: "TRM_DB_INIT_LOCK_TIMEOUT", Flag: "lock-timeout", Arg: "duration", Default: "1m", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.DBInitLockTimeout, err = duration(v, true)
+			return err
+		}, Doc: "how long a statement of a db-init file may wait for a lock another session holds (`0`: no limit)"},
+		{Env: "TRM_CONNECT_TIMEOUT", Flag: "connect-timeout", Arg: "duration", Default: "10s", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.ConnectTimeout, err = duration(v, true)
+			return err
+		}, Doc: "how long PostgreSQL may take to answer a connection, for `migrate` (`connect_timeout` in the URL wins; `0`: no limit)"},
+		{Env: "TRM_SCHEMA_APPLY", Default: string(ApplyAuto), Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			switch m := ApplyMode(v); m {
+			case ApplyAuto, ApplyDryRun, ApplySkip:
+				c.SchemaApply = m
+				return nil
+			}
+			return errors.New("want auto, dry-run (log the plan, apply nothing) or skip")
+		}, Doc: "`auto`, `dry-run` (log the plan, apply nothing) or `skip`"},
+		{Env: "TRM_ALLOW_DESTRUCTIVE", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.AllowDestructive, err = ParseAllowance(v)
+			return err
+		}, Doc: "`all`, or e.g. `collection:foo,field:bar.baz,relation:bar.baz`; naming a collection allows deleting its fields and relations"},
+		{Env: "TRM_TIMESCALEDB", Flag: "timescaledb", Arg: "mode", Default: "required", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			if v != "required" && v != "optional" {
+				return errors.New("want required or optional")
+			}
+			c.TimescaleDB = v
+			return nil
+		}, Doc: "`optional` makes `positions` a plain table where TimescaleDB is missing"},
+		{Env: "TRM_START_COMMAND", Default: DefaultStartCommand, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.StartCommand = strings.Fields(v)
+			if len(c.StartCommand) == 0 {
+				return errors.New("blank: unset it, or name the command that starts Directus")
+			}
+			if _, err := exec.LookPath(c.StartCommand[0]); err != nil {
+				return fmt.Errorf("%s is not a program on PATH", show(c.StartCommand[0]))
+			}
+			return nil
+		}, Doc: "exec'd in `TRM_DIRECTUS_DIR` when provisioning succeeded (`true` provisions only)"},
+		{Env: "TRM_SNAPSHOT", Flag: "snapshot", Arg: "file", Default: "/directus/snapshots/schema.yaml", trmctlDefault: trmctl("snapshots/schema.yaml"), Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.Snapshot = v; return nil }, Doc: "the committed snapshot: the boot applies it, `access` checks the access files against it"},
+		{Env: "TRM_DB_INIT_DIR", Flag: "dir", Arg: "dir", Default: "/directus/db-init", trmctlDefault: trmctl("db-init"), Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DBInitDir = v; return nil }, Doc: "the db-init folder (post-schema files in its `post/`)"},
+		{Env: "TRM_SNAPSHOT_EXCLUDE", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.SnapshotExclude, err = Patterns(v)
+			return err
+		}, Doc: "more db-init-owned table patterns (`path.Match`, comma-separated), besides `positions`, `migrations_applied`, `trm_boot_state`"},
+		{Env: "TRM_NODE", Default: "node", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.Node = v; return nil }, Doc: "the Node 22 binary that runs the Directus CLI (trmctl: else `directus/runtime.env`)"},
+		{Env: "TRM_DIRECTUS_CLI", Default: "/directus/node_modules/@directus/api/dist/cli/run.js", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DirectusCLI = v; return nil }, Doc: "Directus's CLI script, called without `npx`'s registry check (trmctl: else `directus/runtime.env`)"},
+		{Env: "TRM_DIRECTUS_DIR", DefaultDoc: "the folder holding the `node_modules` of `TRM_DIRECTUS_CLI`", Runtime: true, Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.DirectusDir = v; return nil }, Doc: "the Directus folder: the CLI's working directory, and the entrypoint's for the start command"},
+		{Env: "NODE_ENV", Directus: true, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.Production = v == "production"
+			return nil
+		}, Doc: "`production` (the upstream image's) makes a missing `SECRET` a configuration error"},
+		{Env: "SECRET", File: true, Secret: true, Directus: true, Used: Entrypoint, set: func(c *Config, v string) error {
+			c.secret, c.secretSet = v, true
+			return nil
+		}, Doc: "signs Directus's tokens; the same on every replica, 32 bytes or more. Without it Directus makes a random one per process"},
+		{Env: "KEY", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "passed to Directus unchanged (Directus 11 no longer reads it)"},
+		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
+		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
+		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
+		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed` and `access`", set: func(c *Config, v string) error {
+			c.DirectusURL = strings.TrimSpace(v)
+			return nil
+		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database), `seed` and `access`"},
+		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Arg: "token", Secret: true, Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusToken = v; return nil }, Doc: "a static or access token for `TRM_DIRECTUS_URL`"},
+		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Arg: "email", Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`)"},
+		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Arg: "password", Secret: true, Used: Trmctl,
+			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.Timeout, err = duration(v, true)
+			return err
+		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
+		{Env: "TRM_ACCESS_DIR", Flag: "access-dir", Arg: "dir", Default: "access", Used: Trmctl,
+			set: func(c *Config, v string) error { c.AccessDir = v; return nil }, Doc: "the access files (`access.yaml`, `policies/`), for `access`"},
+		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.AllowAccessRemoval, err = accessAllowance(v)
+			return err
+		}, Doc: "`all`, or e.g. `role:judge,policy:old-viewer`: the roles and policies `access apply` may take from people who hold them"},
+	}
+}
+
+// positiveDuration reads a duration such as 60s or 2m, or a number of
+// seconds; zero and negative ones are refused.
+func positiveDuration(s string) (time.Duration, error) { return duration(s, false) }
+
+func duration(s string, zeroOK bool) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.Atoi(s)
+		if nerr != nil {
+			return 0, errors.New("not a duration such as 60s, 2m or 1h30m")
+		}
+		d = time.Duration(n) * time.Second
+	}
+	switch {
+	case d < 0:
+		return 0, errors.New("negative: want a duration such as 60s or 2m")
+	case d == 0 && !zeroOK:
+		return 0, errors.New("zero: want a duration such as 60s or 2m")
+	}
+	return d, nil
+}
