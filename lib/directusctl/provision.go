@@ -187,6 +187,9 @@ func (c *CLI) StartProvisioner(ctx context.Context) (*Provisioner, error) {
 	cmd := exec.Command(c.Node, "--input-type=module", "--eval", provisionerSource, "--", api)
 	cmd.Dir = c.Dir
 	cmd.Env = append(append([]string{}, c.Env...), "LOG_STYLE=raw")
+	// Like the CLI: a process group of its own, and killed by the kernel
+	// when its caller dies, so that no apply outlives the boot.
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = c.Grace
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 10 * time.Second
@@ -302,7 +305,7 @@ func (p *Provisioner) exitError(op string) error {
 	select {
 	case <-p.exited:
 	case <-time.After(p.cmd.WaitDelay + time.Second):
-		_ = p.cmd.Process.Kill()
+		_ = signalGroup(p.cmd, syscall.SIGKILL)
 		<-p.exited
 	}
 	e := &ProvisionerExitError{Op: op, Output: p.logs.String(), ExitCode: p.cmd.ProcessState.ExitCode()}
@@ -332,11 +335,11 @@ func (p *Provisioner) stop() {
 	default:
 	}
 	_ = p.stdin.Close()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = signalGroup(p.cmd, syscall.SIGTERM)
 	select {
 	case <-p.exited:
 	case <-time.After(p.cmd.WaitDelay):
-		_ = p.cmd.Process.Kill()
+		_ = signalGroup(p.cmd, syscall.SIGKILL)
 		<-p.exited
 	}
 }
