@@ -276,8 +276,11 @@ func fakeNode(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// bash's read takes a pipe byte by byte, so each line passes on at
+	// once (awk may wait for a block of input first).
 	script := "#!/bin/bash\n" +
-		`"` + node + `" "$@" 3> >(awk 'NR == ` + strconv.Itoa(n) + ` { print "this is not a reply"; fflush(); next } { print; fflush() }' >&3)` + "\n"
+		`"` + node + `" "$@" 3> >(n=0; while IFS= read -r line; do n=$((n+1)); ` +
+		`if [ $n -eq ` + strconv.Itoa(n) + ` ]; then echo "this is not a reply"; else printf '%s\n' "$line"; fi; done >&3)` + "\n"
 	path := filepath.Join(t.TempDir(), "node")
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
