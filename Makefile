@@ -49,7 +49,7 @@ libs: ## each library on its own (GOWORK=off): builds, vets, tests, go mod tidy 
 	@scripts/check-libs.sh
 
 test: deps directus lint libs build ## lint, the libraries on their own, every test (real PostgreSQL, real Directus), the drift gate: what CI runs
-	go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	TRM_REQUIRE_CORPUS=1 go test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
 	@scripts/drift-gate.sh
 
 drift-gate: directus build ## provision a fresh database with the entrypoint; fail if it differs from snapshots/schema.yaml
@@ -62,7 +62,7 @@ bench: deps directus ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./internal/seed ./internal/boot ./internal/access ./internal/settings; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./lib/course ./internal/seed ./internal/boot ./internal/access ./internal/settings; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

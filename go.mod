@@ -3,12 +3,14 @@ module git.dev.trmtracking.org/trm/directus
 go 1.26.0
 
 replace (
+	git.dev.trmtracking.org/trm/directus/lib/course => ./lib/course
 	git.dev.trmtracking.org/trm/directus/lib/directusctl => ./lib/directusctl
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ./lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ./lib/snapshot
 )
 
 require (
+	git.dev.trmtracking.org/trm/directus/lib/course v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/directusctl v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/migrations v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/snapshot v0.0.0-00010101000000-000000000000

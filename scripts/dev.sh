@@ -52,8 +52,9 @@ bin/trm-entrypoint &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; stop_db' INT TERM
 
-# Seed once Directus answers; the entrypoint may first spend a few seconds
-# provisioning.
+# Seed once Directus answers (the entrypoint may first spend a few seconds
+# provisioning): the reference data, then the course of Rally Albania 2026
+# from its roadbook file, through the same import organisers use.
 for _ in $(seq 1 300); do
   if curl -sf "http://localhost:$port/server/health" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$child" 2>/dev/null; then wait "$child"; exit $?; fi
@@ -62,6 +63,9 @@ done
 TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
   bin/trmctl seed apply seed/rally-albania-2026/seed.yaml --directus-url "http://localhost:$port" \
   || echo "dev: the seed failed (see above); Directus keeps running" >&2
+TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
+  bin/trmctl course import --event rally-albania-2026 seed/rally-albania-2026/roadbook.gpx --directus-url "http://localhost:$port" \
+  || echo "dev: the course import failed (see above); Directus keeps running" >&2
 
 echo
 echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"

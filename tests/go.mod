@@ -4,6 +4,7 @@ go 1.26.0
 
 replace (
 	git.dev.trmtracking.org/trm/directus => ../
+	git.dev.trmtracking.org/trm/directus/lib/course => ../lib/course
 	git.dev.trmtracking.org/trm/directus/lib/directusctl => ../lib/directusctl
 	git.dev.trmtracking.org/trm/directus/lib/migrations => ../lib/migrations
 	git.dev.trmtracking.org/trm/directus/lib/snapshot => ../lib/snapshot
@@ -11,9 +12,11 @@ replace (
 
 require (
 	git.dev.trmtracking.org/trm/directus v0.0.0-00010101000000-000000000000
+	git.dev.trmtracking.org/trm/directus/lib/course v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/directusctl v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/migrations v0.0.0-00010101000000-000000000000
 	git.dev.trmtracking.org/trm/directus/lib/snapshot v0.0.0-00010101000000-000000000000
+	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	github.com/coder/websocket v1.8.14
 	github.com/compose-spec/compose-go/v2 v2.16.2
@@ -28,7 +31,6 @@ require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/containerd/log v0.1.0 // indirect

@@ -58,7 +58,7 @@ func (a *app) loadAccess() (*access.Set, *access.Catalog, error) {
 	if dir == "" || snapPath == "" {
 		return nil, nil, usageErrorf("--access-dir and --snapshot must name a folder and a file")
 	}
-	snap, err := snapshot.ReadFile(snapPath)
+	snap, err := snapshot.ReadFile(snapPath, a.snapshotOptions()...)
 	if err != nil {
 		return nil, nil, usageErrorf("the committed schema snapshot: %v", err)
 	}
@@ -105,7 +105,10 @@ per policy, in the canonical layout; policy files of policies the instance
 lacks are removed. Commit the result after reviewing 'git diff access/'.
 
 The administrator role and policy (from the current access.yaml, else
-"Administrator") are built in and not written as files; the public
+"Administrator") are built in and not written as files; admin_only is
+kept from the current access.yaml (an instance cannot tell a collection
+only administrators reach from one nobody decided), less the collections a
+policy now grants; the public
 policy's permissions go under public. Policies given directly to users are
 not part of the model: they are listed as notes.
 
@@ -132,8 +135,14 @@ func (a *app) runAccessPull(ctx context.Context) error {
 		return usageErrorf("--output is empty: name the folder to write")
 	}
 	admin := access.Builtin{Role: "Administrator", Policy: "Administrator"}
-	if cur, err := access.ReadDir(a.set.AccessDir); err == nil && cur.Administrator.Role != "" {
-		admin = cur.Administrator
+	var adminOnly []string
+	if cur, err := access.ReadDir(a.set.AccessDir); err == nil {
+		if cur.Administrator.Role != "" {
+			admin = cur.Administrator
+		}
+		// An instance cannot tell "only administrators" from "not decided":
+		// that decision lives in the files, and a pull keeps it.
+		adminOnly = cur.AdminOnly
 	}
 	ctx, cancel := a.withTimeout(ctx)
 	defer cancel()
@@ -148,6 +157,20 @@ func (a *app) runAccessPull(ctx context.Context) error {
 	s, notes, err := live.Set(admin)
 	if err != nil {
 		return err
+	}
+	granted := map[string]bool{}
+	for _, p := range s.Policies {
+		for _, perm := range p.Permissions {
+			granted[perm.Collection] = true
+		}
+	}
+	for _, perm := range s.Public {
+		granted[perm.Collection] = true
+	}
+	for _, c := range adminOnly {
+		if !granted[c] {
+			s.AdminOnly = append(s.AdminOnly, c)
+		}
 	}
 	if err := access.WriteDir(out, s); err != nil {
 		return fmt.Errorf("write the access files: %w", err)

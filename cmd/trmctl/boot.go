@@ -27,6 +27,7 @@ func addDirectusFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	settingFlag(f, "TRM_DATABASE_URL")
 	settingFlag(f, "TRM_SNAPSHOT")
+	settingFlag(f, "TRM_SNAPSHOT_MAX_SIZE")
 	settingFlag(f, "TRM_DB_INIT_DIR")
 	settingFlag(f, "TRM_TIMESCALEDB")
 }

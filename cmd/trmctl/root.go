@@ -166,7 +166,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a), newAccessCmd(a))
+	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a), newAccessCmd(a), newCourseCmd(a))
 	for _, c := range root.Commands() {
 		refuseUnknownSubcommands(c)
 	}
@@ -317,6 +317,9 @@ func settingFlag(fs *pflag.FlagSet, env string, def ...string) {
 		v := &settingValue{value: value, arg: s.Arg}
 		fs.Var(v, s.Flag, strings.ReplaceAll(s.Doc, "`", "")+" ("+s.Env+")")
 		fs.Lookup(s.Flag).DefValue = value
+		if s.Arg == "bool" {
+			fs.Lookup(s.Flag).NoOptDefVal = "true"
+		}
 		return
 	}
 	panic("trmctl: no setting " + env)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -230,21 +231,31 @@ func connectDirectus(ctx context.Context, base string, cr directusCredentials, c
 	// Every collection must be readable before anything is written, so
 	// that a missing schema or permission stops the seed before it starts.
 	// (GET /collections would need read access to directus_collections.)
+	// Checked in parallel: each is a round trip, and none depends on another.
+	found := make([]error, len(collections))
+	var wg sync.WaitGroup
+	for i, name := range collections {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var none []json.RawMessage
+			found[i] = c.Do(ctx, http.MethodGet, seed.CollectionPath(name), url.Values{"limit": {"0"}}, nil, &none)
+		}()
+	}
+	wg.Wait()
 	var missing []string
-	for _, name := range collections {
-		var none []json.RawMessage
-		err := c.Do(ctx, http.MethodGet, seed.CollectionPath(name), url.Values{"limit": {"0"}}, nil, &none)
+	for i, err := range found {
 		var ae *directusctl.APIError
 		switch {
 		case err == nil:
 		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-			missing = append(missing, name)
+			missing = append(missing, collections[i])
 		default:
-			return nil, fmt.Errorf("%s: reading %s: %w", where, name, err)
+			return nil, fmt.Errorf("%s: reading %s: %w", where, collections[i], err)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: cannot read the collections %s: they are missing (apply the Phase 1 schema, snapshots/schema.yaml; the entrypoint applies it at boot) or this user may not read them", where, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%s: cannot read the collections %s: they are missing (apply the schema, snapshots/schema.yaml; the entrypoint applies it at boot) or this user may not read them", where, strings.Join(missing, ", "))
 	}
 	return c, nil
 }

@@ -5,6 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 )
 
 // A setting comes from its flag, else its variable, else the config file,
@@ -67,4 +72,32 @@ func TestStandardErrorNeverShowsASecret(t *testing.T) {
 			t.Errorf("%v %v: exit %d\n%s%s", c.env, c.args, r.code, r.out, r.err)
 		}
 	}
+}
+
+// A command that declared a setting's flag itself would document another
+// default and meaning than the table, and its TRM_ variable would not be
+// the table's: every flag named as a setting's is the table's.
+func TestEveryFlagNamedAsASettingIsTheTables(t *testing.T) {
+	settingFlags := map[string]string{}
+	for _, s := range settings.Table() {
+		if s.Flag != "" {
+			settingFlags[s.Flag] = s.Env
+		}
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.LocalFlags(), c.PersistentFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				if env, ok := settingFlags[f.Name]; ok {
+					if _, table := f.Value.(*settingValue); !table {
+						t.Errorf("%s --%s is declared by the command, not by settingFlag(f, %q)", c.CommandPath(), f.Name, env)
+					}
+				}
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&app{}))
 }

@@ -17,10 +17,38 @@ func newSnapshotCmd(a *app) *cobra.Command {
 		Use:   "snapshot <command>",
 		Short: "Read, diff and check Directus schema snapshots",
 		Long: `Work with Directus schema snapshots: the YAML or JSON files that
-'directus schema snapshot' writes and GET /schema/snapshot returns.`,
+'directus schema snapshot' writes and GET /schema/snapshot returns.
+
+A snapshot larger than --snapshot-max-size (TRM_SNAPSHOT_MAX_SIZE,
+default 64MiB) is refused before it is read: a real schema is a few
+hundred kilobytes, and a mistaken input (a database dump) must not
+exhaust the machine's memory.`,
 	}
+	settingFlag(cmd.PersistentFlags(), "TRM_SNAPSHOT_MAX_SIZE")
 	cmd.AddCommand(newSnapshotDiffCmd(a), newSnapshotPullCmd(a), newSnapshotCheckCmd(a))
 	return cmd
+}
+
+// snapshotOptions are the read options the settings give.
+func (a *app) snapshotOptions() []snapshot.Option {
+	return []snapshot.Option{snapshot.WithMaxSize(a.set.SnapshotMaxSize)}
+}
+
+// checkVendor refuses to compare snapshots of different database vendors,
+// as Directus's own diff does, unless --ignore-vendor; then it warns.
+func (a *app) checkVendor(from, to *snapshot.Snapshot, fromName, toName string) error {
+	err := snapshot.CheckVendor(from, to)
+	var ve *snapshot.VendorError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	what := fmt.Sprintf("%s is a snapshot of a %s database and %s of a %s one", fromName, ve.From, toName, ve.To)
+	if a.set.IgnoreVendor {
+		fmt.Fprintf(a.io.err, "trmctl: warning: %s; comparing them anyway (--ignore-vendor): types, defaults and lengths are written per database, so the diff may show differences that are not, or miss ones that are\n", what)
+		return nil
+	}
+	fmt.Fprintf(a.io.err, "trmctl: %s: Directus refuses to diff or apply a snapshot across database vendors, and so does this command (compare with --ignore-vendor)\n", what)
+	return &exitError{code: exitTrouble, err: errors.New("")}
 }
 
 // snapshotDiffFormats are the values --format takes.
@@ -42,12 +70,15 @@ column NOT NULL or UNIQUE, ...) are marked destructive with '!'; dropping
 a system-field index is marked as a warning with '*'.
 
 Either side may be '-' to read standard input. YAML and JSON are told
-apart by content.
+apart by content. Snapshots of different database vendors (vendor:
+postgres, mysql, sqlite, ...) are refused, as Directus refuses them,
+unless --ignore-vendor.
 
 Exit status:
   0  no difference, or differences without --exit-code
   1  differences, with --exit-code
-  2  error: unreadable or malformed snapshot, bad flag or argument`,
+  2  error: unreadable, malformed or too large snapshot, snapshots of
+     different database vendors, bad flag or argument`,
 		Example: `  # What would applying the committed snapshot change on a live instance?
   $ trmctl snapshot diff live.yaml snapshots/schema.yaml
 
@@ -70,6 +101,7 @@ Exit status:
 	f.String("format", "text", "output `format`: "+snapshotDiffFormats)
 	f.Bool("exit-code", false, "exit 1 when the snapshots differ and 0 when they do not")
 	f.StringSlice("exclude", nil, "leave out collections whose name matches `pattern` (path.Match glob; repeat or separate with commas)")
+	settingFlag(f, "TRM_IGNORE_VENDOR")
 	return cmd
 }
 
@@ -84,22 +116,24 @@ func (a *app) runSnapshotDiff(fromArg, toArg string) error {
 		return usageErrorf("only one of <from> and <to> can be '-' (standard input)")
 	}
 	patterns := splitPatterns(a.cfg.GetStringSlice("exclude"))
+	opts := a.snapshotOptions()
 
-	from, err := a.readSnapshot(fromArg)
+	from, err := a.readSnapshot(fromArg, opts)
 	if err != nil {
 		return a.snapshotTrouble(err)
 	}
-	to, err := a.readSnapshot(toArg)
+	to, err := a.readSnapshot(toArg, opts)
 	if err != nil {
 		return a.snapshotTrouble(err)
 	}
-	if len(patterns) > 0 {
-		if from, err = from.Exclude(patterns...); err != nil {
-			return usageErrorf("--exclude: %v", err)
-		}
-		if to, err = to.Exclude(patterns...); err != nil {
-			return usageErrorf("--exclude: %v", err)
-		}
+	if err := a.checkVendor(from, to, argName(fromArg), argName(toArg)); err != nil {
+		return err
+	}
+	if from, err = filtered(from, patterns); err != nil {
+		return usageErrorf("--exclude: %v", err)
+	}
+	if to, err = filtered(to, patterns); err != nil {
+		return usageErrorf("--exclude: %v", err)
 	}
 
 	r := snapshot.Diff(from, to)
@@ -136,19 +170,40 @@ func incompleteUpdates(r *snapshot.Result) int {
 	return n
 }
 
-func (a *app) readSnapshot(arg string) (*snapshot.Snapshot, error) {
+func (a *app) readSnapshot(arg string, opts []snapshot.Option) (*snapshot.Snapshot, error) {
 	if arg == "-" {
-		return snapshot.Read("<stdin>", a.io.in)
+		return snapshot.Read("<stdin>", a.io.in, opts...)
 	}
-	return snapshot.ReadFile(arg)
+	return snapshot.ReadFile(arg, opts...)
 }
 
-// snapshotTrouble reports an unreadable or malformed snapshot. It exits 2,
-// as diff(1) and git diff --exit-code do for trouble, so that a script can
-// tell it from "the snapshots differ" (1); the error already names the file
-// and the position, so no usage hint follows it.
+// filtered is s without the collections patterns match; s itself, not a
+// copy, when there are none, which spares a large snapshot's memory.
+func filtered(s *snapshot.Snapshot, patterns []string) (*snapshot.Snapshot, error) {
+	if hit, err := s.Excludes(patterns...); err != nil || !hit {
+		return s, err
+	}
+	return s.Exclude(patterns...)
+}
+
+func argName(arg string) string {
+	if arg == "-" {
+		return "<stdin>"
+	}
+	return arg
+}
+
+// snapshotTrouble reports an unreadable, malformed or too large snapshot.
+// It exits 2, as diff(1) and git diff --exit-code do for trouble, so that
+// a script can tell it from "the snapshots differ" (1); the error already
+// names the file and the position, so no usage hint follows it.
 func (a *app) snapshotTrouble(err error) error {
-	fmt.Fprintf(a.io.err, "trmctl: %v\n", err)
+	msg := err.Error()
+	var se *snapshot.SizeError
+	if errors.As(err, &se) {
+		msg += " (if it really is a snapshot, raise the limit with --snapshot-max-size or TRM_SNAPSHOT_MAX_SIZE)"
+	}
+	fmt.Fprintf(a.io.err, "trmctl: %s\n", msg)
 	return &exitError{code: exitTrouble, err: errors.New("")}
 }
 

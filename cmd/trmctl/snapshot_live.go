@@ -107,7 +107,11 @@ func (a *app) readLive(ctx context.Context, src *liveSource) (*liveSchema, error
 		}
 		l.raw, l.yaml = raw, true
 	}
-	if l.snap, err = snapshot.Parse(l.from, l.raw); err != nil {
+	if l.snap, err = snapshot.Parse(l.from, l.raw, a.snapshotOptions()...); err != nil {
+		var tooLarge *snapshot.SizeError
+		if errors.As(err, &tooLarge) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("the live schema from %s is not a snapshot: %w", l.from, err)
 	}
 	return l, nil
@@ -159,9 +163,12 @@ func explainRESTError(err error) error {
 // excluded returns s without the owned tables, and whether anything was
 // left out.
 func excluded(s *snapshot.Snapshot, patterns []string) (*snapshot.Snapshot, []string, error) {
-	out, err := s.Exclude(patterns...)
+	out, err := filtered(s, patterns)
 	if err != nil {
 		return nil, nil, usageErrorf("TRM_SNAPSHOT_EXCLUDE: %v", err)
+	}
+	if out == s {
+		return s, nil, nil
 	}
 	kept := map[string]bool{}
 	for _, c := range out.Collections {
@@ -344,6 +351,7 @@ Exit status:
 	f := cmd.Flags()
 	settingFlag(f, "TRM_SNAPSHOT")
 	f.String("format", "text", "report `format`: "+snapshotDiffFormats)
+	settingFlag(f, "TRM_IGNORE_VENDOR")
 	return cmd
 }
 
@@ -359,7 +367,7 @@ func (a *app) runSnapshotCheck(ctx context.Context) error {
 		return err
 	}
 	path := a.set.Snapshot
-	committed, err := snapshot.ReadFile(path)
+	committed, err := snapshot.ReadFile(path, a.snapshotOptions()...)
 	if err != nil {
 		return a.snapshotTrouble(err)
 	}
@@ -368,6 +376,9 @@ func (a *app) runSnapshotCheck(ctx context.Context) error {
 	live, err := a.readLive(ctx, src)
 	if err != nil {
 		return a.snapshotTrouble(err)
+	}
+	if err := a.checkVendor(committed, live.snap, path, "the live schema from "+live.from); err != nil {
+		return err
 	}
 	from, _, err := excluded(committed, live.exclude)
 	if err != nil {

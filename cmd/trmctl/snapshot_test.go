@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,5 +221,106 @@ func TestDiffNamesTheRemedyForASnapshotLackingKeys(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "directus/directus#27877") ||
 		!strings.Contains(r.err, "1 update(s) would be applied by Directus 11 as deletes because "+lacking+" lacks keys the running Directus writes; write it with `trmctl snapshot pull`") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.out, r.err)
+	}
+}
+
+// withVendor writes a copy of a testdata snapshot with another vendor line.
+func withVendor(t *testing.T, name, vendor string) string {
+	t.Helper()
+	data, err := os.ReadFile(snapshotFile(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Replace(string(data), "vendor: postgres\n", "vendor: "+vendor+"\n", 1)
+	p := filepath.Join(t.TempDir(), vendor+"-"+name)
+	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A snapshot of another vendor can diff as "No differences." (the
+// structure is the same); Directus refuses to compare it, and so does
+// the diff unless told to.
+func TestSnapshotDiffRefusesSnapshotsOfDifferentVendors(t *testing.T) {
+	mysql := withVendor(t, "base.yaml", "mysql")
+	r := runCLI(t, "", nil, false, "snapshot", "diff", "--exit-code", snapshotFile("base.yaml"), mysql)
+	if r.code != 2 || r.out != "" {
+		t.Fatalf("code %d, stdout %q, stderr %q", r.code, r.out, r.err)
+	}
+	for _, want := range []string{snapshotFile("base.yaml") + " is a snapshot of a postgres database and " + mysql + " of a mysql one",
+		"Directus refuses", "--ignore-vendor"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("stderr %q lacks %q", r.err, want)
+		}
+	}
+	for _, env := range []map[string]string{nil, {"TRM_IGNORE_VENDOR": "true"}} {
+		args := []string{"snapshot", "diff", "--exit-code", snapshotFile("base.yaml"), mysql}
+		if env == nil {
+			args = append(args, "--ignore-vendor")
+		}
+		r = runCLI(t, "", env, false, args...)
+		if r.code != 0 || r.out != "No differences.\n" || !strings.Contains(r.err, "warning: ") || !strings.Contains(r.err, "comparing them anyway") {
+			t.Fatalf("%v: code %d, stdout %q, stderr %q", env, r.code, r.out, r.err)
+		}
+	}
+	// The same vendor, or a snapshot that names none, compares as before.
+	if r := runCLI(t, "", nil, false, "snapshot", "diff", withVendor(t, "base.yaml", "mysql"), mysql); r.code != 0 || r.err != "" {
+		t.Fatalf("mysql against mysql: code %d, stderr %q", r.code, r.err)
+	}
+}
+
+func TestSnapshotDiffSizeLimit(t *testing.T) {
+	base := snapshotFile("base.yaml")
+	st, err := os.Stat(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, []string{"--snapshot-max-size", "100"}},
+		{map[string]string{"TRM_SNAPSHOT_MAX_SIZE": "100B"}, nil},
+	} {
+		r := runCLI(t, "", tc.env, false, append(append([]string{"snapshot", "diff"}, tc.args...), base, base)...)
+		want := fmt.Sprintf("trmctl: %s: %d bytes is over the snapshot size limit of 100 bytes (if it really is a snapshot, raise the limit with --snapshot-max-size or TRM_SNAPSHOT_MAX_SIZE)\n", base, st.Size())
+		if r.code != 2 || r.out != "" || r.err != want {
+			t.Fatalf("%v %v: code %d, stderr %q, want %q", tc.env, tc.args, r.code, r.err, want)
+		}
+	}
+	data, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, string(data), nil, false, "snapshot", "diff", "--snapshot-max-size", "1KiB", "-", base)
+	if r.code != 0 {
+		t.Fatalf("under the limit: code %d, stderr %q", r.code, r.err)
+	}
+	r = runCLI(t, strings.Repeat(string(data), 2), nil, false, "snapshot", "diff", "--snapshot-max-size", "1KiB", "-", base)
+	if r.code != 2 || !strings.Contains(r.err, "<stdin>: more than the snapshot size limit of 1024 bytes (1 KiB)") {
+		t.Fatalf("stdin over the limit: code %d, stderr %q", r.code, r.err)
+	}
+	r = runCLI(t, "", nil, false, "snapshot", "diff", "--snapshot-max-size", "lots", base, base)
+	if r.code != 2 || !strings.Contains(r.err, `--snapshot-max-size="lots": not a size such as 64MiB`) {
+		t.Fatalf("bad size: code %d, stderr %q", r.code, r.err)
+	}
+}
+
+// boot plan reads the committed snapshot as the entrypoint does: a
+// snapshot of another vendor, or over the size limit, stops it before the
+// database is touched, with the entrypoint's exit code for a bad
+// snapshot.
+func TestBootPlanRefusesASnapshotOfAnotherVendor(t *testing.T) {
+	env := map[string]string{"TRM_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "TRM_SNAPSHOT": withVendor(t, "base.yaml", "mysql")}
+	r := runCLI(t, "", env, false, "boot", "plan")
+	if r.code != 2 || !strings.Contains(r.err, "the snapshots are of different database vendors: mysql and postgres") ||
+		!strings.Contains(r.err, "fix: this Directus runs on PostgreSQL") {
+		t.Fatalf("code %d, stderr %q", r.code, r.err)
+	}
+	env["TRM_SNAPSHOT"] = snapshotFile("base.yaml")
+	r = runCLI(t, "", env, false, "boot", "plan", "--snapshot-max-size", "100")
+	if r.code != 2 || !strings.Contains(r.err, "is over the snapshot size limit of 100 bytes") || !strings.Contains(r.err, "raise TRM_SNAPSHOT_MAX_SIZE") {
+		t.Fatalf("over the limit: code %d, stderr %q", r.code, r.err)
 	}
 }

@@ -22,7 +22,9 @@
 // placed before Directus's own (deletes, which bypass the filter).
 
 const KIND_OF_SQLSTATE = { '23505': 'u', '23503': 'f', '23514': 'c', '23P01': 'x' };
-const CODE_OF_KIND = { u: 'RECORD_NOT_UNIQUE', f: 'INVALID_FOREIGN_KEY', c: 'INVALID_PAYLOAD', x: 'INVALID_PAYLOAD' };
+// t: a constraint trigger (db-init/post/002): it raises check_violation
+// naming itself, its table and the column at fault.
+const CODE_OF_KIND = { u: 'RECORD_NOT_UNIQUE', f: 'INVALID_FOREIGN_KEY', c: 'INVALID_PAYLOAD', x: 'INVALID_PAYLOAD', t: 'INVALID_PAYLOAD' };
 const KIND_OF_CODE = { RECORD_NOT_UNIQUE: 'u', INVALID_FOREIGN_KEY: 'f' };
 
 // Directus's error handler recognises an error by its name and uses its
@@ -60,14 +62,15 @@ async function constraintByColumns(db, table, kind, cols) {
 
 // The field the admin UI should point at: the last column of a UNIQUE (its
 // scope columns come first), the first of a foreign key or an exclusion,
-// the only one of a CHECK.
-function fieldOf(con) {
+// the only one of a CHECK, the one a constraint trigger names.
+function fieldOf(con, column) {
+	if (con.kind === 't') return column ?? null;
 	if (con.kind === 'u') return con.cols[con.cols.length - 1];
 	if (con.kind === 'c') return con.cols.length === 1 ? con.cols[0] : null;
 	return con.cols[0] ?? null;
 }
 
-function ruleError(con, { deleting = false } = {}) {
+function ruleError(con, { deleting = false, column } = {}) {
 	const rule = `(rule ${con.name})`;
 	if (con.kind === 'f' && deleting) {
 		// Whatever the constraint's comment says about writing the reference,
@@ -82,7 +85,7 @@ function ruleError(con, { deleting = false } = {}) {
 	const message = con.message ?? `This ${con.tbl} item breaks a rule of the database.`;
 	return new RuleError(CODE_OF_KIND[con.kind], `${message} ${rule}`, {
 		collection: con.tbl,
-		field: fieldOf(con),
+		field: fieldOf(con, column),
 		constraint: con.name,
 	});
 }
@@ -97,7 +100,7 @@ async function translate(db, err) {
 		if (!con) return undefined;
 		// knex puts the statement first in the message.
 		const deleting = /^\s*delete\s/i.test(err.message ?? '');
-		return ruleError(con, { deleting });
+		return ruleError(con, { deleting, column: typeof err.column === 'string' ? err.column : undefined });
 	}
 	// A composite UNIQUE or FOREIGN KEY Directus translated without the
 	// constraint: it names the columns ("event_id, race_number").

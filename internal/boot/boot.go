@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -93,25 +94,40 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 	host, _ := os.Hostname()
 	b.by = "trm-entrypoint@" + host
 	if cfg.SchemaApply != settings.ApplySkip {
-		raw, err := os.ReadFile(cfg.Snapshot)
-		if err != nil {
+		raw, err := readSnapshotFile(cfg.Snapshot, cfg.SnapshotMaxSize)
+		var tooLarge *snapshot.SizeError
+		switch {
+		case errors.As(err, &tooLarge):
+			return nil, &StepError{Step: "snapshot", Err: err, Fix: "a committed snapshot is a few hundred kilobytes: check that TRM_SNAPSHOT names the snapshot; if it really is this large, raise TRM_SNAPSHOT_MAX_SIZE (e.g. 200MiB)"}
+		case err != nil:
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "the image must contain the committed snapshot (snapshots/schema.yaml, copied to /directus/snapshots/); set TRM_SNAPSHOT to its path, or TRM_SCHEMA_APPLY=skip"}
 		}
-		s, err := snapshot.Parse(cfg.Snapshot, raw)
+		// The hash first: then the bytes are garbage as soon as they are
+		// parsed, and a large snapshot costs its tree, not its tree and
+		// its text.
+		sum := sha256.Sum256(raw)
+		b.state.SnapshotSHA256 = hex.EncodeToString(sum[:])
+		s, err := snapshot.Parse(cfg.Snapshot, raw, snapshot.WithMaxSize(cfg.SnapshotMaxSize))
 		if err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
 		}
 		if s.Partial() {
 			return nil, &StepError{Step: "snapshot", Err: fmt.Errorf("%s is a partial (version 2) snapshot", cfg.Snapshot), Fix: "commit a full snapshot from `trmctl snapshot pull`"}
 		}
-		if b.committed, err = s.Exclude(cfg.Exclude...); err != nil {
+		if err := checkVendor(cfg.Snapshot, s); err != nil {
+			return nil, &StepError{Step: "snapshot", Err: err, Fix: "this Directus runs on PostgreSQL: commit a snapshot pulled from a PostgreSQL instance (`trmctl snapshot pull`); Directus applies a snapshot only to the database vendor it was taken from, and its CLI does not check"}
+		}
+		// A committed snapshot never holds db-init's tables (snapshot pull
+		// leaves them out): filter, which copies it, only when it does.
+		b.committed = s
+		if owned, err := s.Excludes(cfg.Exclude...); err != nil {
 			return nil, &StepError{Step: "config", Err: err, Fix: "fix the patterns in TRM_SNAPSHOT_EXCLUDE"}
+		} else if owned {
+			b.committed, _ = s.Exclude(cfg.Exclude...)
 		}
 		if b.committedJSON, err = b.committed.MarshalJSON(); err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
 		}
-		sum := sha256.Sum256(raw)
-		b.state.SnapshotSHA256 = hex.EncodeToString(sum[:])
 	}
 	var err error
 	if b.source, err = migrations.Load(os.DirFS(cfg.DBInitDir), migrations.DefaultLayout()); err != nil {
@@ -121,6 +137,58 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 		return nil, &StepError{Step: "directus", Err: err, Fix: "set TRM_DIRECTUS_CLI to @directus/api/dist/cli/run.js of the installed Directus"}
 	}
 	return b, nil
+}
+
+// LiveVendor is the database vendor of every schema the entrypoint
+// provisions, as Directus names it in a snapshot: DB_CLIENT must be pg.
+const LiveVendor = "postgres"
+
+// checkVendor refuses a committed snapshot of another database vendor, or
+// of none (written before Directus 9.23), before anything changes:
+// Directus's CLI apply does not check it, and the snapshot could diff as
+// equal to the live schema, or apply types and defaults written for
+// another database.
+func checkVendor(path string, s *snapshot.Snapshot) error {
+	switch s.Vendor {
+	case LiveVendor:
+		return nil
+	case "":
+		return fmt.Errorf("%s names no database vendor (Directus before 9.23 wrote none), and this Directus runs on %s", path, LiveVendor)
+	}
+	return fmt.Errorf("%s: %w", path, &snapshot.VendorError{From: s.Vendor, To: LiveVendor})
+}
+
+// readSnapshotFile reads the committed snapshot, refusing a file over max
+// before reading it. The boot keeps the bytes to record their hash.
+func readSnapshotFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		raw, err := io.ReadAll(io.LimitReader(f, max+1))
+		if err == nil && int64(len(raw)) > max {
+			err = &snapshot.SizeError{Source: path, Limit: max}
+		}
+		return raw, err
+	}
+	if st.Size() > max {
+		return nil, &snapshot.SizeError{Source: path, Size: st.Size(), Limit: max}
+	}
+	// One buffer of the file's size: io.ReadAll would grow one to twice it.
+	raw := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, raw); err != nil {
+		return nil, fmt.Errorf("%s changed while being read: %w", path, err)
+	}
+	if n, _ := f.Read(make([]byte, 1)); n > 0 {
+		return nil, fmt.Errorf("%s changed while being read: it grew", path)
+	}
+	return raw, nil
 }
 
 // Outcome is what a boot did.

@@ -86,6 +86,12 @@ func (b *Booter) stepFix(step string, err error) string {
 		xe *directusctl.ProvisionerProtocolError
 	)
 	lost := errors.As(err, &ee) || errors.As(err, &xe)
+	var size *snapshot.SizeError
+	if errors.As(err, &size) {
+		return "the live schema is larger than TRM_SNAPSHOT_MAX_SIZE; nothing was changed" +
+			map[bool]string{true: " (an apply in progress was rolled back)", false: ""}[step == "schema-verify"] +
+			". If the schema really is this large, raise TRM_SNAPSHOT_MAX_SIZE (e.g. 200MiB)"
+	}
 	switch step {
 	case "bootstrap":
 		if lost {
@@ -149,7 +155,7 @@ func (b *Booter) livePlan(ctx context.Context, n *node) (*snapshot.Result, *dire
 	if err != nil {
 		return nil, nil, err
 	}
-	full, err := snapshot.Parse("live schema", d.Live)
+	full, err := b.parseLive(d.Live)
 	if err != nil {
 		return nil, nil, &StepError{Step: "schema-plan", Err: err, Fix: b.stepFix("schema-plan", err)}
 	}
@@ -158,6 +164,13 @@ func (b *Booter) livePlan(ctx context.Context, n *node) (*snapshot.Result, *dire
 		return nil, nil, &StepError{Step: "schema-plan", Err: err, Fix: b.stepFix("schema-plan", err)}
 	}
 	return snapshot.Diff(live, b.committed), kept, nil
+}
+
+// parseLive reads a live schema the Directus process returned, within the
+// limit the operator set for the committed snapshot: the live schema it is
+// applied to is about as large.
+func (b *Booter) parseLive(raw []byte) (*snapshot.Snapshot, error) {
+	return snapshot.Parse("live schema", raw, snapshot.WithMaxSize(b.cfg.SnapshotMaxSize))
 }
 
 // unplanned lists what Directus's diff would delete that the plan does
@@ -305,7 +318,7 @@ func (b *Booter) schema(ctx context.Context, n *node, p *Plan, changed bool, out
 // differences compares a live snapshot with the committed one, both
 // without db-init's tables, and describes what differs ("" when nothing).
 func (b *Booter) differences(raw []byte) (string, error) {
-	full, err := snapshot.Parse("live schema", raw)
+	full, err := b.parseLive(raw)
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 // Package catalog defines the Phase 1 enumerations once: the values a
 // field may hold, their labels and colours, the default and the database
-// CHECK that enforces them.
+// CHECK that enforces them; and presents the course's (Phase 2), which
+// lib/course defines, the same way (Phase2).
 //
 // Everything else that lists the values is checked against this package
 // rather than edited beside it: tools/phase1schema builds the Directus
@@ -15,7 +16,11 @@
 // is left behind.
 package catalog
 
-import "slices"
+import (
+	"slices"
+
+	"git.dev.trmtracking.org/trm/directus/lib/course"
+)
 
 // Choice is one value of an enumeration.
 type Choice struct {
@@ -156,4 +161,57 @@ func DeviceModels() Enum {
 // docs/data-model-phase1.md.
 func Phase1() []Enum {
 	return []Enum{DeviceModels(), OrganizationRoles(), Disciplines(), Categories(), EntryStatuses(), CrewRoles()}
+}
+
+// The course's enumerations (Phase 2) are lib/course's, which the
+// processor imports; these present them as catalog enumerations, with the
+// admin UI's colours, so that every check of this package covers them
+// too. Change them in lib/course.
+
+func courseEnum[T ~string](collection, field, def string, values []T, label func(T) string, colours map[T]string) Enum {
+	e := Enum{Collection: collection, Field: field, Constraint: collection + "_" + field + "_allowed", Default: def}
+	for _, v := range values {
+		e.Choices = append(e.Choices, Choice{Value: string(v), Label: label(v), Color: colours[v]})
+	}
+	return e
+}
+
+// StageRoles is stages.role.
+func StageRoles() Enum {
+	return courseEnum("stages", "role", string(course.RoleStage), course.StageRoles(), course.StageRole.Label, nil)
+}
+
+// StageStatuses is stages.status, coloured as the entry statuses: grey
+// draft, blue published, orange running, green closed, dark cancelled.
+func StageStatuses() Enum {
+	return courseEnum("stages", "status", string(course.StatusDraft), course.StageStatuses(), course.StageStatus.Label, map[course.StageStatus]string{
+		course.StatusDraft: "#A2B5CD", course.StatusPublished: "#3399FF", course.StatusOpen: "#FFA439",
+		course.StatusClosed: "#2ECDA7", course.StatusCancelled: "#18222F",
+	})
+}
+
+// StartOrderStrategies is stages.start_order_strategy.
+func StartOrderStrategies() Enum {
+	return courseEnum("stages", "start_order_strategy", string(course.StartManual), course.StartOrderStrategies(), course.StartOrderStrategy.Label, nil)
+}
+
+// SegmentTypes is segments.type.
+func SegmentTypes() Enum {
+	return courseEnum("segments", "type", string(course.SegmentLiaison), course.SegmentTypes(), course.SegmentType.Label, nil)
+}
+
+// GeofenceKinds is geofences.kind.
+func GeofenceKinds() Enum {
+	return courseEnum("geofences", "kind", "", course.GeofenceKinds(), course.GeofenceKind.Label, nil)
+}
+
+// WaypointTypes is waypoints.type.
+func WaypointTypes() Enum {
+	return courseEnum("waypoints", "type", "", course.WaypointTypes(), course.WaypointType.Label, nil)
+}
+
+// Phase2 lists every enumeration of the course, in the order of
+// docs/data-model-phase2.md.
+func Phase2() []Enum {
+	return []Enum{StageRoles(), StageStatuses(), StartOrderStrategies(), SegmentTypes(), GeofenceKinds(), WaypointTypes()}
 }

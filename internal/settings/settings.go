@@ -53,7 +53,7 @@ type Spec struct {
 	File bool
 	// Flag is trmctl's flag (without dashes), "" when it has none. It is
 	// also the key in trmctl's --config file. Arg names its value in the
-	// flag's help.
+	// flag's help; "bool" makes the flag a switch (--flag alone is true).
 	Flag string
 	Arg  string
 	// Default is the value when nothing sets it; trmctlDefault, when set,
@@ -130,6 +130,11 @@ type Config struct {
 	// SnapshotExclude are table patterns owned by db-init besides the
 	// built-in ones.
 	SnapshotExclude []string
+	// SnapshotMaxSize is the largest snapshot read, in bytes.
+	SnapshotMaxSize int64
+	// IgnoreVendor lets trmctl compare snapshots of different database
+	// vendors.
+	IgnoreVendor bool
 
 	// Node, DirectusCLI and DirectusDir run the Directus CLI.
 	Node        string
@@ -146,6 +151,9 @@ type Config struct {
 	// destructive access changes the operator named.
 	AccessDir          string
 	AllowAccessRemoval access.Allowance
+	// Event names the event of trmctl course: its slug, or
+	// ORGANISATION/SLUG.
+	Event string
 
 	// Production is NODE_ENV=production, the upstream image's mode.
 	Production bool

@@ -71,7 +71,8 @@ func TestEntrypointDefaultsAreTheImage(t *testing.T) {
 	if c.Database.URL != "postgres://trm:pw@db:5432/directus" || c.Database.From != "DB_*" || c.SchemaApply != ApplyAuto || c.TimescaleDB != "required" ||
 		c.DBWaitTimeout != time.Minute || c.BootLockTimeout != 10*time.Minute || c.Snapshot != "/directus/snapshots/schema.yaml" || c.DBInitDir != "/directus/db-init" ||
 		!reflect.DeepEqual(c.StartCommand, []string{"pm2-runtime", "start", "ecosystem.config.cjs"}) ||
-		c.DirectusDir != "/directus" || c.Node != "node" || c.AllowDestructive.All || len(c.AllowDestructive.Keys) != 0 || len(c.SnapshotExclude) != 0 {
+		c.DirectusDir != "/directus" || c.Node != "node" || c.AllowDestructive.All || len(c.AllowDestructive.Keys) != 0 || len(c.SnapshotExclude) != 0 ||
+		c.SnapshotMaxSize != snapshot.DefaultMaxSize {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -81,7 +82,8 @@ func TestTrmctlDefaultsAreACheckout(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	if c.Snapshot != "snapshots/schema.yaml" || c.DBInitDir != "db-init" || c.Timeout != 0 || c.Database.URL != "" || c.AccessDir != "access" {
+	if c.Snapshot != "snapshots/schema.yaml" || c.DBInitDir != "db-init" || c.Timeout != 0 || c.Database.URL != "" || c.AccessDir != "access" ||
+		c.SnapshotMaxSize != snapshot.DefaultMaxSize || c.IgnoreVendor {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireDatabase(); err == nil || !strings.Contains(err.Error(), "--database-url") {
@@ -118,6 +120,12 @@ func TestEveryBadSettingIsRefusedNamingItAndAllAreReportedAtOnce(t *testing.T) {
 		{Trmctl, []string{"TRM_CONNECT_TIMEOUT", "-1s"}, "TRM_CONNECT_TIMEOUT", "negative"},
 		{Trmctl, []string{"TRM_ALLOW_ACCESS_REMOVAL", "role"}, "TRM_ALLOW_ACCESS_REMOVAL", `"role" is not an allowance`},
 		{Trmctl, []string{"TRM_ALLOW_ACCESS_REMOVAL", "all,group:x"}, "TRM_ALLOW_ACCESS_REMOVAL", `"group:x" is not an allowance`},
+		{Entrypoint, []string{"TRM_SNAPSHOT_MAX_SIZE", "lots"}, "TRM_SNAPSHOT_MAX_SIZE", "not a size such as 64MiB"},
+		{Trmctl, []string{"TRM_SNAPSHOT_MAX_SIZE", "0"}, "TRM_SNAPSHOT_MAX_SIZE", "not a size"},
+		{Trmctl, []string{"TRM_IGNORE_VENDOR", "perhaps"}, "TRM_IGNORE_VENDOR", "want true or false"},
+		{Trmctl, []string{"TRM_EVENT", "Rally Albania"}, "TRM_EVENT", "not an event"},
+		{Trmctl, []string{"TRM_EVENT", "msc-albania/rally-albania-2026/x"}, "TRM_EVENT", "ORGANISATION/SLUG"},
+		{Trmctl, []string{"TRM_EVENT", "/rally-albania-2026"}, "TRM_EVENT", "not an event"},
 	}
 	for _, c := range cases {
 		_, errs := load(t, c.b, base(c.vars...))
@@ -131,6 +139,42 @@ func TestEveryBadSettingIsRefusedNamingItAndAllAreReportedAtOnce(t *testing.T) {
 	}
 	if _, errs := load(t, Entrypoint, map[string]string{"SECRET": strings.Repeat("k", 32), "TRM_START_COMMAND": "true"}); len(errs) != 1 || errs[0].Setting != "DB_HOST" {
 		t.Errorf("no database: %v", errs)
+	}
+}
+
+func TestSnapshotMaxSizeAndIgnoreVendorAreRead(t *testing.T) {
+	c, errs := load(t, Trmctl, map[string]string{"TRM_SNAPSHOT_MAX_SIZE": "200MiB", "TRM_IGNORE_VENDOR": "true"})
+	if errs != nil || c.SnapshotMaxSize != 200<<20 || !c.IgnoreVendor {
+		t.Fatalf("%+v %v", c, errs)
+	}
+	// The entrypoint never compares across vendors: it does not read the
+	// variable, whatever it holds.
+	if _, errs := load(t, Entrypoint, base("TRM_IGNORE_VENDOR", "perhaps")); errs != nil {
+		t.Fatalf("entrypoint: %v", errs)
+	}
+}
+
+func TestAnEventIsASlugOrOrganisationSlash(t *testing.T) {
+	for _, ref := range []string{"rally-albania-2026", " msc-albania/rally-albania-2026 "} {
+		c, errs := load(t, Trmctl, map[string]string{"TRM_EVENT": ref})
+		if errs != nil || c.Event != strings.TrimSpace(ref) {
+			t.Errorf("%q: %+v %v", ref, c, errs)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	good := map[string]int64{"67108864": 64 << 20, "64MiB": 64 << 20, "64 mib": 64 << 20, "200MB": 200e6, "1GiB": 1 << 30,
+		"2gb": 2e9, "512KiB": 512 << 10, "10kb": 10e3, "1b": 1, "100B": 100}
+	for in, want := range good {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-5", "MiB", "1.5MiB", "12 parsecs", "99999999999GiB", "0x10"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
 	}
 }
 

@@ -105,6 +105,14 @@ func Table() []Spec {
 			c.SnapshotExclude, err = Patterns(v)
 			return err
 		}, Doc: "more db-init-owned table patterns (`path.Match`, comma-separated), besides `positions`, `migrations_applied`, `trm_boot_state`"},
+		{Env: "TRM_SNAPSHOT_MAX_SIZE", Flag: "snapshot-max-size", Arg: "size", Default: "64MiB", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
+			c.SnapshotMaxSize, err = ParseSize(v)
+			return err
+		}, Doc: "the largest snapshot read (`64MiB`, `200MB` or bytes): a bigger one is refused before it is read, naming its size and the limit. A real schema is a few hundred kilobytes"},
+		{Env: "TRM_IGNORE_VENDOR", Flag: "ignore-vendor", Arg: "bool", Default: "false", Used: Trmctl, set: func(c *Config, v string) (err error) {
+			c.IgnoreVendor, err = boolean(v)
+			return err
+		}, Doc: "`true` makes `snapshot diff` and `snapshot check` compare snapshots of different database vendors (`vendor: mysql`, …), with a warning; Directus refuses them, and so does the boot, always"},
 		{Env: "TRM_NODE", Default: "node", Runtime: true, Used: Entrypoint | Trmctl,
 			set: func(c *Config, v string) error { c.Node = v; return nil }, Doc: "the Node 22 binary that runs the Directus CLI (trmctl: else `directus/runtime.env`)"},
 		{Env: "TRM_DIRECTUS_CLI", Default: "/directus/node_modules/@directus/api/dist/cli/run.js", Runtime: true, Used: Entrypoint | Trmctl,
@@ -123,22 +131,26 @@ func Table() []Spec {
 		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
 		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
 		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
-		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed` and `access`", set: func(c *Config, v string) error {
+		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`, `access` and `course`", set: func(c *Config, v string) error {
 			c.DirectusURL = strings.TrimSpace(v)
 			return nil
-		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database), `seed` and `access`"},
+		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database), `seed`, `access` and `course`"},
 		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Arg: "token", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusToken = v; return nil }, Doc: "a static or access token for `TRM_DIRECTUS_URL`"},
 		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Arg: "email", Used: Trmctl,
-			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`)"},
+			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`, `course`)"},
 		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Arg: "password", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
-		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, `10m` for `course`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.Timeout, err = duration(v, true)
 			return err
 		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
 		{Env: "TRM_ACCESS_DIR", Flag: "access-dir", Arg: "dir", Default: "access", Used: Trmctl,
 			set: func(c *Config, v string) error { c.AccessDir = v; return nil }, Doc: "the access files (`access.yaml`, `policies/`), for `access`"},
+		{Env: "TRM_EVENT", Flag: "event", Arg: "slug", Used: Trmctl, set: func(c *Config, v string) error {
+			c.Event = strings.TrimSpace(v)
+			return checkEventRef(c.Event)
+		}, Doc: "the event of `course import` and `course export`: its slug, or `ORGANISATION/SLUG` when several organisations have one of that slug"},
 		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.AllowAccessRemoval, err = accessAllowance(v)
 			return err
@@ -149,6 +161,15 @@ func Table() []Spec {
 // positiveDuration reads a duration such as 60s or 2m, or a number of
 // seconds; zero and negative ones are refused.
 func positiveDuration(s string) (time.Duration, error) { return duration(s, false) }
+
+// boolean reads true or false as Go does (1, t, TRUE, 0, f, …).
+func boolean(s string) (bool, error) {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
 
 func duration(s string, zeroOK bool) (time.Duration, error) {
 	d, err := time.ParseDuration(s)

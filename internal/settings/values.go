@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -102,6 +105,55 @@ func Patterns(s string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// slugPattern is a slug as Directus's schema and the seed files check it.
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// checkEventRef accepts an event's slug, or ORGANISATION/SLUG.
+func checkEventRef(ref string) error {
+	org, slug, scoped := strings.Cut(ref, "/")
+	if !scoped {
+		org, slug = "", org
+	}
+	if !slugPattern.MatchString(slug) || (scoped && !slugPattern.MatchString(org)) {
+		return errors.New("not an event: want its slug (lower-case words joined by hyphens, e.g. rally-albania-2026), or ORGANISATION/SLUG (msc-albania/rally-albania-2026)")
+	}
+	return nil
+}
+
+// ParseSize reads a size in bytes: a whole number, optionally followed by
+// a unit, B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of
+// 1024), in any case, e.g. 64MiB, 200MB, 67108864. Its error does not
+// repeat the value, which the settings' Error shows.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	mult := int64(-1)
+	switch strings.ToLower(strings.TrimSpace(t[i:])) {
+	case "", "b":
+		mult = 1
+	case "kb":
+		mult = 1000
+	case "mb":
+		mult = 1000 * 1000
+	case "gb":
+		mult = 1000 * 1000 * 1000
+	case "kib":
+		mult = 1 << 10
+	case "mib":
+		mult = 1 << 20
+	case "gib":
+		mult = 1 << 30
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if i == 0 || err != nil || mult < 0 || n <= 0 || n > math.MaxInt64/mult {
+		return 0, errors.New("not a size such as 64MiB, 200MB or 67108864 (bytes)")
+	}
+	return n * mult, nil
 }
 
 // CheckDatabaseURL accepts a database URL that Directus and pgx both read:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,5 +102,33 @@ func TestASuccessThatIsNotDirectusJSONIsAnError(t *testing.T) {
 	}
 	if _, err := c.Snapshot(context.Background()); err == nil || !strings.Contains(err.Error(), "not Directus JSON") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// DoBody sends the bytes and the content type as given, with the token,
+// and decodes the answer's data like Do.
+func TestDoBodySendsItsOwnContentType(t *testing.T) {
+	var gotType, gotAuth, gotBody string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotType, gotAuth = r.Header.Get("Content-Type"), r.Header.Get("Authorization")
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, r.Body)
+		gotBody = b.String()
+		_, _ = w.Write([]byte(`{"data":{"applied":2}}`))
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, WithToken("t0k3n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Applied int }
+	if err := c.DoBody(context.Background(), http.MethodPost, "/x/apply", nil, "application/vnd.x+json", []byte(`{"a":1}`), &out); err != nil {
+		t.Fatal(err)
+	}
+	if gotType != "application/vnd.x+json" || gotAuth != "Bearer t0k3n" || gotBody != `{"a":1}` || out.Applied != 2 {
+		t.Errorf("sent %q %q %q, decoded %+v", gotType, gotAuth, gotBody, out)
+	}
+	if err := c.DoBody(context.Background(), http.MethodPost, "/x", nil, "", nil, nil); err == nil {
+		t.Error("a body without a content type was sent")
 	}
 }

@@ -79,9 +79,13 @@ func build(v any) (*Snapshot, error) {
 		lists[key] = maps
 	}
 
-	seen := map[Key]int{}
-	for i, m := range lists["collections"] {
-		name, err := keyString(m, "collection", at("collections", i))
+	// One allocation per list for the items and one for their wrappers.
+	cols := lists["collections"]
+	colItems := make([]Collection, len(cols))
+	s.Collections = make([]*Collection, 0, len(cols))
+	seen := make(map[Key]int, max(len(cols), len(lists["fields"])))
+	for i, m := range cols {
+		name, err := keyString(m, "collection", at, "collections", i)
 		if err != nil {
 			return nil, err
 		}
@@ -91,16 +95,26 @@ func build(v any) (*Snapshot, error) {
 				msg: fmt.Sprintf("collection %q is listed twice (also collections[%d])", name, first)}
 		}
 		seen[k] = i
-		s.Collections = append(s.Collections, &Collection{Raw: m})
+		colItems[i].Raw = m
+		s.Collections = append(s.Collections, &colItems[i])
 	}
+	fields := lists["fields"]
+	fieldItems := make([]Field, len(fields))
+	s.Fields = make([]*Field, 0, len(fields))
+	sys := lists["systemFields"]
+	sysItems := make([]SystemField, len(sys))
+	s.SystemFields = make([]*SystemField, 0, len(sys))
+	rels := lists["relations"]
+	relItems := make([]Relation, len(rels))
+	s.Relations = make([]*Relation, 0, len(rels))
 	for _, kind := range []string{"fields", "systemFields", "relations"} {
 		clear(seen)
 		for i, m := range lists[kind] {
-			coll, err := keyString(m, "collection", at(kind, i))
+			coll, err := keyString(m, "collection", at, kind, i)
 			if err != nil {
 				return nil, err
 			}
-			field, err := keyString(m, "field", at(kind, i))
+			field, err := keyString(m, "field", at, kind, i)
 			if err != nil {
 				return nil, err
 			}
@@ -112,11 +126,14 @@ func build(v any) (*Snapshot, error) {
 			seen[k] = i
 			switch kind {
 			case "fields":
-				s.Fields = append(s.Fields, &Field{Raw: m})
+				fieldItems[i].Raw = m
+				s.Fields = append(s.Fields, &fieldItems[i])
 			case "systemFields":
-				s.SystemFields = append(s.SystemFields, &SystemField{Raw: m})
+				sysItems[i].Raw = m
+				s.SystemFields = append(s.SystemFields, &sysItems[i])
 			case "relations":
-				s.Relations = append(s.Relations, &Relation{Raw: m})
+				relItems[i].Raw = m
+				s.Relations = append(s.Relations, &relItems[i])
 			}
 		}
 	}
@@ -139,14 +156,16 @@ func mustGet(m *Map, key string) any {
 	return v
 }
 
-func keyString(m *Map, key string, path []any) (string, error) {
+// keyString returns the string value of key in the item list[i]; at
+// makes the item's path for an error (only then: it allocates).
+func keyString(m *Map, key string, at func(...any) []any, list string, i int) (string, error) {
 	v, ok := m.Get(key)
 	if !ok {
-		return "", &semanticError{path: path, msg: "no " + key + " key"}
+		return "", &semanticError{path: at(list, i), msg: "no " + key + " key"}
 	}
 	s, ok := v.(string)
 	if !ok || s == "" {
-		return "", &semanticError{path: append(path, key), msg: key + " must be a non-empty string, not " + describe(v)}
+		return "", &semanticError{path: at(list, i, key), msg: key + " must be a non-empty string, not " + describe(v)}
 	}
 	return s, nil
 }

@@ -191,6 +191,9 @@ type keyed struct {
 // When to is partial (version 2), nothing missing from it is reported as
 // deleted; when from is partial, nothing missing from it is reported as
 // created.
+//
+// Diff compares structure, not the database vendor: call [CheckVendor]
+// first, as Directus does before it diffs or applies.
 func Diff(from, to *Snapshot) *Result {
 	if from == nil {
 		from = &Snapshot{}

@@ -14,6 +14,25 @@
 // which Directus reads snapshots with, types them (1_ is a string, 017 the
 // number 17), not as the YAML library would.
 //
+// Reading is one pass over the input, at a few hundred MB/s, and the
+// snapshot read takes about twice the input's size in memory. JSON is read
+// by this package's own reader, which accepts exactly what encoding/json
+// accepts. YAML as Directus writes it (js-yaml's block style) is read by a
+// reader specialised for it, which follows libyaml's rules; anything else
+// (flow style, anchors, comments, tags, …) it leaves to the general YAML
+// library, which is about fifteen times slower and allocates twelve times
+// more. Both read every file to the same snapshot: tests prove it on every
+// real snapshot at hand, on random documents, and by fuzzing.
+//
+// An input larger than the size limit, [DefaultMaxSize] (64 MiB) unless
+// [WithMaxSize] sets another, is refused with a *[SizeError] before it is
+// held in memory: ReadFile checks the file's size first, Read stops one
+// byte past the limit.
+//
+// Snapshots of different database vendors (postgres, mysql, sqlite, …)
+// can diff as equal; Directus refuses to compare or apply them. Check with
+// [CheckVendor] before [Diff].
+//
 // # Writing
 //
 // [Snapshot.WriteYAML] writes Directus's own layout: top-level keys version,
@@ -135,11 +154,11 @@
 // # Dependencies
 //
 // Only the standard library and go.yaml.in/yaml/v3, the YAML project's
-// maintained continuation of gopkg.in/yaml.v3: it parses every file of the
-// corpus, gives a node tree with line and column for each value (which
-// keeps key order and locates errors), and is the one spf13/viper uses, so
-// a command-line program built on viper carries one YAML library, not two.
-// Writing does
-// not use it: its encoder quotes, folds and indents differently from
-// js-yaml, so this package writes YAML itself.
+// maintained continuation of gopkg.in/yaml.v3, for the YAML that is not
+// Directus's own: it parses every file of the corpus, gives a node tree
+// with line and column for each value (which keeps key order and locates
+// errors), and is the one spf13/viper uses, so a command-line program
+// built on viper carries one YAML library, not two. Writing does not use
+// it: its encoder quotes, folds and indents differently from js-yaml, so
+// this package writes YAML itself.
 package snapshot

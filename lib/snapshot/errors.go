@@ -49,6 +49,54 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
+// SizeError reports a snapshot larger than the size limit ([DefaultMaxSize]
+// unless [WithMaxSize] set another). Use errors.As to get at it.
+type SizeError struct {
+	// Source names the input: a file name, or "<stdin>".
+	Source string
+	// Size is the input's size in bytes, or 0 when it is a stream that was
+	// cut off past the limit.
+	Size int64
+	// Limit is the size limit in bytes.
+	Limit int64
+}
+
+func (e *SizeError) Error() string {
+	if e.Size > 0 {
+		return fmt.Sprintf("%s: %s is over the snapshot size limit of %s", e.Source, formatBytes(e.Size), formatBytes(e.Limit))
+	}
+	return fmt.Sprintf("%s: more than the snapshot size limit of %s", e.Source, formatBytes(e.Limit))
+}
+
+// formatBytes writes n in bytes, with the binary multiple beside it when
+// it has one: "70000000 bytes (66.8 MiB)".
+func formatBytes(n int64) string {
+	const unit = 1024
+	s := strconv.FormatInt(n, 10) + " bytes"
+	if n < unit {
+		return s
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64)
+	v = strings.TrimSuffix(v, ".0")
+	return s + " (" + v + " " + string("KMGTP"[exp]) + "iB)"
+}
+
+// VendorError reports two snapshots of different database vendors; see
+// [CheckVendor].
+type VendorError struct {
+	// From and To are the vendors, in the order of Diff's arguments.
+	From, To string
+}
+
+func (e *VendorError) Error() string {
+	return fmt.Sprintf("the snapshots are of different database vendors: %s and %s", e.From, e.To)
+}
+
 // PatternError reports an exclusion pattern that path.Match cannot use.
 type PatternError struct {
 	Pattern string

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
@@ -109,6 +110,30 @@ func ExampleDiff() {
 	// delete field devices.name destructive
 	// create field devices.serial safe
 	// {Create:1 Update:2 Delete:2 Destructive:3 Warnings:0}
+}
+
+func ExampleCheckVendor() {
+	from, _ := snapshot.Parse("schema.yaml", []byte(committed))
+	to, _ := snapshot.Parse("mysql.yaml", []byte(strings.Replace(committed, "vendor: postgres", "vendor: mysql", 1)))
+	fmt.Println(snapshot.Diff(from, to).Empty())
+	if err := snapshot.CheckVendor(from, to); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// true
+	// the snapshots are of different database vendors: postgres and mysql
+}
+
+func ExampleWithMaxSize() {
+	_, err := snapshot.Parse("schema.yaml", []byte(committed), snapshot.WithMaxSize(512))
+	var se *snapshot.SizeError
+	if errors.As(err, &se) {
+		fmt.Println(se.Size > se.Limit)
+		fmt.Println(err)
+	}
+	// Output:
+	// true
+	// schema.yaml: 802 bytes is over the snapshot size limit of 512 bytes
 }
 
 func ExampleSnapshot_Exclude() {

@@ -10,18 +10,9 @@ import "path"
 //
 // s is not changed. A malformed pattern gives a *PatternError.
 func (s *Snapshot) Exclude(patterns ...string) (*Snapshot, error) {
-	for _, p := range patterns {
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, &PatternError{Pattern: p, Err: err}
-		}
-	}
-	excluded := func(name string) bool {
-		for _, p := range patterns {
-			if ok, _ := path.Match(p, name); ok {
-				return true
-			}
-		}
-		return false
+	excluded, err := matcher(patterns)
+	if err != nil {
+		return nil, err
 	}
 	out := &Snapshot{Version: s.Version, Directus: s.Directus, Vendor: s.Vendor, Extra: s.Extra.Clone()}
 	for _, c := range s.Collections {
@@ -46,4 +37,52 @@ func (s *Snapshot) Exclude(patterns ...string) (*Snapshot, error) {
 		out.Relations = append(out.Relations, &Relation{Raw: r.Raw.Clone()})
 	}
 	return out, nil
+}
+
+// Excludes reports whether [Snapshot.Exclude] with the same patterns
+// would leave anything out, without copying anything: a caller that only
+// needs s filtered can keep s itself when nothing matches.
+func (s *Snapshot) Excludes(patterns ...string) (bool, error) {
+	excluded, err := matcher(patterns)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range s.Collections {
+		if excluded(c.Name()) {
+			return true, nil
+		}
+	}
+	for _, f := range s.Fields {
+		if excluded(f.Collection()) {
+			return true, nil
+		}
+	}
+	for _, f := range s.SystemFields {
+		if excluded(f.Collection()) {
+			return true, nil
+		}
+	}
+	for _, r := range s.Relations {
+		if excluded(r.Collection()) || (r.RelatedCollection() != "" && excluded(r.RelatedCollection())) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// matcher checks patterns and returns the test of a collection name.
+func matcher(patterns []string) (func(string) bool, error) {
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, &PatternError{Pattern: p, Err: err}
+		}
+	}
+	return func(name string) bool {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+		return false
+	}, nil
 }

@@ -56,3 +56,29 @@ func TestExclude(t *testing.T) {
 		t.Fatal("no patterns should keep everything")
 	}
 }
+
+// Excludes says whether Exclude would leave anything out: exactly when the
+// copy Exclude makes is smaller.
+func TestExcludesAgreesWithExclude(t *testing.T) {
+	patterns := [][]string{nil, {"positions"}, {"entr*"}, {"devices"}, {"directus_*"}, {"nothing_*", "vehicles"},
+		{"organization_?????"}, {"classes", "events"}}
+	for _, name := range []string{"11.17.4-phase1.yaml", "11.17.4-crews.yaml", "11.17.4-empty.yaml"} {
+		s := mustReadOwn(t, name)
+		for _, p := range patterns {
+			got, err := s.Excludes(p...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := s.Exclude(p...)
+			want := len(out.Collections) != len(s.Collections) || len(out.Fields) != len(s.Fields) ||
+				len(out.SystemFields) != len(s.SystemFields) || len(out.Relations) != len(s.Relations)
+			if got != want {
+				t.Errorf("%s %v: Excludes %v, Exclude left out something: %v", name, p, got, want)
+			}
+		}
+	}
+	var pe *PatternError
+	if _, err := base(t).Excludes("pos["); !errors.As(err, &pe) {
+		t.Fatalf("bad pattern: %v", err)
+	}
+}

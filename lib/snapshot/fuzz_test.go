@@ -9,21 +9,24 @@ import (
 	"testing"
 )
 
-// smallCorpusFiles seed the fuzzers: real snapshots of a few kilobytes.
-var smallCorpusFiles = []string{
-	"elpeyotl__yellingfyAPI__snapshot.yaml",
-	"Dsek-LTH__web__directus__schema.yaml",
-	"franklinfarahani__directus-test__snapshot.yaml",
-	"curlneko__my-directus__directus__snapshots__snapshot.yaml",
-}
+// smallSnapshots seed the fuzzers: snapshots of this project's Directus
+// runs, of a few kilobytes.
+var smallSnapshots = []string{"11.17.4-empty.yaml", "11.17.4-crews.yaml", "11.17.4-sqlite-crews.yaml"}
 
-func addSeeds(f *testing.F) {
-	dir := corpusDir(f)
-	for _, name := range smallCorpusFiles {
-		data, err := os.ReadFile(filepath.Join(dir, name))
+func readSmallSnapshots(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, name := range smallSnapshots {
+		data, err := os.ReadFile(filepath.Join(ownDir, name))
 		if err != nil {
 			f.Fatal(err)
 		}
+		out = append(out, data)
+	}
+	return out
+}
+
+func addSeeds(f *testing.F) {
+	for _, data := range readSmallSnapshots(f) {
 		f.Add(data)
 	}
 	for _, s := range []string{
@@ -88,15 +91,7 @@ func FuzzParse(f *testing.F) {
 // FuzzDiff: diffing any two readable snapshots neither panics nor depends on
 // which renderer is asked; diff(a, a) is empty.
 func FuzzDiff(f *testing.F) {
-	dir := corpusDir(f)
-	var seeds [][]byte
-	for _, name := range smallCorpusFiles {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		seeds = append(seeds, data)
-	}
+	seeds := readSmallSnapshots(f)
 	for i := range seeds {
 		f.Add(seeds[i], seeds[(i+1)%len(seeds)])
 	}

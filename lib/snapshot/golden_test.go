@@ -7,13 +7,34 @@ import (
 	"testing"
 )
 
-// goldenPairs are versions of one project's snapshot (MANIFEST.tsv pair
-// groups), older first. Each golden diff was checked by hand against the two
-// files; see the comment of each.
-var goldenPairs = []struct {
+// ownGoldenPairs are snapshots of this project's Directus runs
+// (testdata/directus), older first. Each golden diff was checked by hand
+// against the README's list of what was done between the two.
+var ownGoldenPairs = []goldenPair{
+	// A collection created through the REST API on an empty instance.
+	{name: "own-empty-crews", from: "11.17.4-empty.yaml", to: "11.17.4-crews.yaml"},
+	// Phase 1: English labels (translations) added to nine relation fields.
+	{name: "own-phase1-labels", from: "11.17.4-phase1-before-labels.yaml", to: "11.17.4-phase1.yaml"},
+	// Phase 1 after the REST edits the README lists: a shrunk column, a
+	// column made NOT NULL, a column dropped, a NOT NULL column without
+	// default added, a note and an icon changed, a relation and a
+	// collection deleted, a collection created.
+	{name: "own-phase1-edited", from: "11.17.4-phase1.yaml", to: "11.17.4-phase1-edited.yaml", json: true},
+}
+
+type goldenPair struct {
 	name, from, to string
 	json           bool
-}{
+}
+
+func TestGoldenPairs(t *testing.T) { checkGoldenPairs(t, ownDir, ownGoldenPairs) }
+
+func TestCorpusGoldenPairs(t *testing.T) { checkGoldenPairs(t, corpusDir(t), goldenPairs) }
+
+// goldenPairs are versions of one project's snapshot in the public corpus
+// (MANIFEST.tsv pair groups), older first. Each golden diff was checked by hand against the two
+// files; see the comment of each.
+var goldenPairs = []goldenPair{
 	// G07, Directus 11.2.2 (postgres): translations added to a collection
 	// and three fields, a display set on customers.user, showAsDot dropped
 	// from customers.status, and a new geometry field rooms.location.
@@ -35,9 +56,8 @@ var goldenPairs = []struct {
 	{name: "G08-feelterss", from: "ActxLeToucan__FeelteRss__directus__snapshot__c1c483894e.yaml", to: "ActxLeToucan__FeelteRss__directus__snapshot__7b063de13a.yaml"},
 }
 
-func TestGoldenPairs(t *testing.T) {
-	dir := corpusDir(t)
-	for _, p := range goldenPairs {
+func checkGoldenPairs(t *testing.T, dir string, pairs []goldenPair) {
+	for _, p := range pairs {
 		t.Run(p.name, func(t *testing.T) {
 			from, err := ReadFile(filepath.Join(dir, p.from))
 			if err != nil {
@@ -77,10 +97,10 @@ func checkGolden(t *testing.T, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test -run TestGoldenPairs -update to create it)", err)
+		t.Fatalf("%v (run go test -run GoldenPairs -update to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file at line %d (after checking the change, run go test -run TestGoldenPairs -update)",
+		t.Errorf("%s differs from the golden file at line %d (after checking the change, run go test -run GoldenPairs -update)",
 			path, firstDiffLine(got, want))
 	}
 }

@@ -2,44 +2,143 @@ package snapshot
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/big"
 	"os"
-	"strconv"
-	"strings"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // maxDepth bounds nesting. Real snapshots are a few levels deep (meta.options
 // may add a dozen); the bound keeps hostile input from exhausting the stack.
 const maxDepth = 1000
 
-// ReadFile reads and parses the snapshot in the file at path.
-func ReadFile(path string) (*Snapshot, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		cause := err
-		var pathErr *fs.PathError
-		if errors.As(err, &pathErr) {
-			cause = pathErr.Err // the path is already the error's Source
-		}
-		return nil, &ParseError{Source: path, Msg: "cannot read file: " + cause.Error(), Err: err, Hint: errorHint(err)}
-	}
-	return Parse(path, data)
+// DefaultMaxSize is the largest snapshot [ReadFile], [Read] and [Parse]
+// accept unless [WithMaxSize] says otherwise: 64 MiB. A 1,000-collection
+// schema of 20 fields each is about 21 MB of YAML (17 MB of JSON), the
+// largest real snapshot of the public corpus 0.6 MB; reading one costs about
+// twice its size in memory, so the limit keeps a hostile or mistaken input
+// (a database dump, /dev/zero) from exhausting a small container's memory.
+const DefaultMaxSize int64 = 64 << 20
+
+// Option changes how [ReadFile], [Read] and [Parse] read.
+type Option func(*readOptions)
+
+type readOptions struct {
+	maxSize int64
 }
 
-// Read reads all of r and parses it; name is used in errors (e.g. "<stdin>").
-func Read(name string, r io.Reader) (*Snapshot, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, &ParseError{Source: name, Msg: "cannot read input", Err: err}
+// WithMaxSize sets the largest input accepted, in bytes; beyond it a read
+// stops with a *[SizeError] before the input is held in memory. A value of
+// zero or less keeps [DefaultMaxSize].
+func WithMaxSize(bytes int64) Option {
+	return func(o *readOptions) {
+		if bytes > 0 {
+			o.maxSize = bytes
+		}
 	}
-	return Parse(name, data)
+}
+
+func collect(opts []Option) readOptions {
+	o := readOptions{maxSize: DefaultMaxSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// ReadFile reads and parses the snapshot in the file at path. A file over
+// the size limit gives a *[SizeError] without being read; other errors are
+// *[ParseError].
+func ReadFile(path string, opts ...Option) (*Snapshot, error) {
+	o := collect(opts)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	if size > o.maxSize {
+		return nil, &SizeError{Source: path, Size: size, Limit: o.maxSize}
+	}
+	data, err := readLimited(path, f, size, o.maxSize)
+	if err != nil {
+		var se *SizeError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, fileError(path, err)
+	}
+	return Parse(path, data, opts...)
+}
+
+func fileError(path string, err error) error {
+	cause := err
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		cause = pathErr.Err // the path is already the error's Source
+	}
+	return &ParseError{Source: path, Msg: "cannot read file: " + cause.Error(), Err: err, Hint: errorHint(err)}
+}
+
+// Read reads r to its end and parses it; name is used in errors (e.g.
+// "<stdin>"). It stops with a *[SizeError] as soon as r yields more than
+// the size limit; other errors are *[ParseError].
+func Read(name string, r io.Reader, opts ...Option) (*Snapshot, error) {
+	o := collect(opts)
+	size := int64(-1)
+	if f, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		// Standard input redirected from a file: read it in one piece.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+	}
+	data, err := readLimited(name, r, size, o.maxSize)
+	if err != nil {
+		var se *SizeError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, &ParseError{Source: name, Msg: "cannot read input: " + err.Error(), Err: err, Hint: errorHint(err)}
+	}
+	return Parse(name, data, opts...)
+}
+
+// readLimited reads r to its end, but never more than limit+1 bytes: one
+// byte past the limit is enough to know the input is too large (a
+// *SizeError); other errors are r's. size is
+// the expected size, or -1. Unlike io.ReadAll or bytes.Buffer, it reads a
+// file of known size into one allocation of that size, not twice it.
+func readLimited(name string, r io.Reader, size, limit int64) ([]byte, error) {
+	lr := io.LimitReader(r, limit+1)
+	var buf []byte
+	if size >= 0 {
+		// One byte more than expected, so that the read that finds the
+		// end of the input does not grow the buffer.
+		buf = make([]byte, 0, min(size, limit)+1)
+	} else {
+		buf = make([]byte, 0, 64<<10)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, &SizeError{Source: name, Size: max(size, 0), Limit: limit}
+	}
+	return buf, nil
 }
 
 func errorHint(err error) string {
@@ -56,8 +155,12 @@ func errorHint(err error) string {
 // content, not from name, which is only used in errors. A JSON envelope
 // {"data": snapshot}, as GET /schema/snapshot returns it, is unwrapped.
 //
-// Errors are *ParseError. Parse never panics.
-func Parse(name string, data []byte) (s *Snapshot, err error) {
+// Input over the size limit gives a *[SizeError]; other errors are
+// *[ParseError]. Parse never panics.
+func Parse(name string, data []byte, opts ...Option) (s *Snapshot, err error) {
+	if o := collect(opts); int64(len(data)) > o.maxSize {
+		return nil, &SizeError{Source: name, Size: int64(len(data)), Limit: o.maxSize}
+	}
 	defer func() {
 		// The YAML library is third-party code: whatever it does, a caller
 		// gets an error rather than a crash.
@@ -76,625 +179,27 @@ func parse(name string, data []byte) (*Snapshot, error) {
 	if len(trimmed) == 0 {
 		return nil, &ParseError{Source: name, Msg: "empty input", Hint: "expected a Directus schema snapshot (directus schema snapshot <file>)"}
 	}
-	if trimmed[0] == '{' || trimmed[0] == '[' {
-		s, err := parseJSON(name, data)
-		if err == nil {
-			return s, nil
-		}
-		var pe *ParseError
-		if errors.As(err, &pe) && pe.Path == "" {
-			// Flow-style YAML also starts with a brace: give it a chance
-			// before reporting the JSON error.
-			if ys, yerr := parseYAML(name, data); yerr == nil {
-				return ys, nil
+	if trimmed[0] != '{' && trimmed[0] != '[' {
+		if v, ok := readBlockYAML(data); ok {
+			if s, err := build(v); err == nil {
+				return s, nil
 			}
+			// A snapshot with a mistake in it: the general reader finds
+			// the same mistake and places it in the document.
 		}
-		return nil, err
+		return parseYAML(name, data)
 	}
-	return parseYAML(name, data)
-}
-
-// ---- YAML ----
-
-func parseYAML(name string, data []byte) (*Snapshot, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil, &ParseError{Source: name, Format: "yaml", Msg: "empty input", Hint: "expected a Directus schema snapshot"}
-		}
-		return nil, yamlSyntaxError(name, err)
+	s, err := parseJSON(name, data)
+	if err == nil {
+		return s, nil
 	}
-	var next yaml.Node
-	switch err := dec.Decode(&next); {
-	case err == io.EOF:
-	case err != nil:
-		return nil, yamlSyntaxError(name, err)
-	default:
-		return nil, &ParseError{Source: name, Format: "yaml", Line: next.Line, Column: next.Column,
-			Msg: "more than one YAML document", Hint: "a snapshot is a single document; remove the extra '---'"}
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, &ParseError{Source: name, Format: "yaml", Msg: "empty document"}
-		}
-		root = root.Content[0]
-	}
-	c := &yamlConverter{name: name, budget: 2*len(data) + 1024}
-	v, err := c.value(root, 0)
-	if err != nil {
-		return nil, err
-	}
-	s, err := build(v)
-	if err != nil {
-		return nil, locateYAML(name, root, err)
-	}
-	return s, nil
-}
-
-// yamlSyntaxError turns the YAML library's message ("yaml: line 3: did not
-// find expected key") into a ParseError with the line as a field.
-func yamlSyntaxError(name string, err error) *ParseError {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, after, ok := strings.Cut(rest, ":"); ok {
-			if v, convErr := strconv.Atoi(n); convErr == nil {
-				line = v
-				msg = strings.TrimSpace(after)
-			}
+	var pe *ParseError
+	if errors.As(err, &pe) && pe.Path == "" {
+		// Flow-style YAML also starts with a brace: give it a chance
+		// before reporting the JSON error.
+		if ys, yerr := parseYAML(name, data); yerr == nil {
+			return ys, nil
 		}
 	}
-	hint := "the file must be YAML or JSON as written by 'directus schema snapshot'"
-	if strings.HasPrefix(msg, "did not find expected") && line > 0 {
-		// For these the library reports, 0-based, the line where the
-		// enclosing list or map starts, not where the mistake is.
-		line++
-		hint = "the list or map that starts on this line is malformed; the mistake may be on a later line"
-	}
-	return &ParseError{Source: name, Format: "yaml", Line: line, Msg: "invalid YAML: " + msg, Err: err, Hint: hint}
-}
-
-type yamlConverter struct {
-	name string
-	// budget counts nodes still allowed, aliases included, so that a few
-	// bytes of anchors cannot expand into gigabytes.
-	budget int
-}
-
-func (c *yamlConverter) fail(n *yaml.Node, format string, a ...any) *ParseError {
-	return &ParseError{Source: c.name, Format: "yaml", Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, a...)}
-}
-
-func (c *yamlConverter) value(n *yaml.Node, depth int) (any, error) {
-	c.budget--
-	if c.budget < 0 {
-		return nil, c.fail(n, "aliases expand to too many values")
-	}
-	if depth > maxDepth {
-		return nil, c.fail(n, "nesting deeper than %d levels", maxDepth)
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		if n.Alias == nil {
-			return nil, c.fail(n, "unknown alias *%s", n.Value)
-		}
-		return c.value(n.Alias, depth+1)
-	case yaml.ScalarNode:
-		return c.scalar(n)
-	case yaml.SequenceNode:
-		list := make([]any, 0, len(n.Content))
-		for _, item := range n.Content {
-			v, err := c.value(item, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-		return list, nil
-	case yaml.MappingNode:
-		m := &Map{members: make([]Member, 0, len(n.Content)/2)}
-		if err := c.mapping(m, n, depth, false); err != nil {
-			return nil, err
-		}
-		return m, nil
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return c.value(n.Content[0], depth+1)
-	}
-	return nil, c.fail(n, "unsupported YAML node")
-}
-
-// mapping adds the pairs of n to m. merged is true for the maps of a merge
-// key (<<), whose keys never replace ones already set.
-func (c *yamlConverter) mapping(m *Map, n *yaml.Node, depth int, merged bool) error {
-	if len(n.Content)%2 != 0 {
-		return c.fail(n, "malformed mapping")
-	}
-	for i := 0; i < len(n.Content); i += 2 {
-		kn, vn := n.Content[i], n.Content[i+1]
-		for kn.Kind == yaml.AliasNode && kn.Alias != nil {
-			kn = kn.Alias
-		}
-		if kn.Kind != yaml.ScalarNode {
-			return c.fail(kn, "mapping keys must be plain values, not lists or maps")
-		}
-		if kn.ShortTag() == "!!merge" {
-			if err := c.merge(m, vn, depth); err != nil {
-				return err
-			}
-			continue
-		}
-		key := kn.Value
-		switch kn.ShortTag() {
-		case "!!null":
-			key = "null"
-		case "!!bool":
-			key = strings.ToLower(kn.Value)
-		}
-		if m.Has(key) {
-			if merged {
-				continue
-			}
-			return c.fail(kn, "duplicate key %q", key)
-		}
-		v, err := c.value(vn, depth+1)
-		if err != nil {
-			return err
-		}
-		m.members = append(m.members, Member{Key: key, Value: v})
-	}
-	return nil
-}
-
-func (c *yamlConverter) merge(m *Map, vn *yaml.Node, depth int) error {
-	for vn.Kind == yaml.AliasNode && vn.Alias != nil {
-		vn = vn.Alias
-	}
-	var sources []*yaml.Node
-	switch vn.Kind {
-	case yaml.MappingNode:
-		sources = []*yaml.Node{vn}
-	case yaml.SequenceNode:
-		sources = vn.Content
-	default:
-		return c.fail(vn, "a merge key (<<) needs a map or a list of maps")
-	}
-	for _, src := range sources {
-		for src.Kind == yaml.AliasNode && src.Alias != nil {
-			src = src.Alias
-		}
-		if src.Kind != yaml.MappingNode {
-			return c.fail(src, "a merge key (<<) needs a map or a list of maps")
-		}
-		c.budget -= len(src.Content)
-		if c.budget < 0 {
-			return c.fail(src, "aliases expand to too many values")
-		}
-		if err := c.mapping(m, src, depth+1, true); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *yamlConverter) scalar(n *yaml.Node) (any, error) {
-	if n.Style == 0 {
-		return c.plain(n)
-	}
-	// Quoted, block or explicitly tagged.
-	switch n.ShortTag() {
-	case "!!null":
-		return nil, nil
-	case "!!bool":
-		switch strings.ToLower(n.Value) {
-		case "true", "yes", "on", "y":
-			return true, nil
-		case "false", "no", "off", "n":
-			return false, nil
-		}
-		return nil, c.fail(n, "invalid boolean %q", n.Value)
-	case "!!int", "!!float":
-		num, ok := yamlNumber(n.Value)
-		if !ok {
-			return nil, c.fail(n, "number %q cannot be represented in JSON", n.Value)
-		}
-		return num, nil
-	}
-	// Strings, and values of any other tag (timestamps, binary, custom tags)
-	// as the text they were written with: Directus reads them as strings too.
-	return n.Value, nil
-}
-
-// plain resolves a plain, untagged scalar as js-yaml (which Directus reads
-// and writes snapshots with) does, not as the YAML library here would: the
-// two disagree on forms such as 1_ or 017, and a snapshot must mean what it
-// means to Directus.
-func (c *yamlConverter) plain(n *yaml.Node) (any, error) {
-	v := n.Value
-	switch v {
-	case "", "~", "null", "Null", "NULL":
-		return nil, nil
-	case "true", "True", "TRUE":
-		return true, nil
-	case "false", "False", "FALSE":
-		return false, nil
-	}
-	if isYAMLInt(v) {
-		if num, ok := jsYAMLInt(v); ok {
-			return num, nil
-		}
-		return nil, c.fail(n, "invalid integer %q", v)
-	}
-	if isYAMLFloat(v) {
-		if num, ok := jsYAMLFloat(v); ok {
-			return num, nil
-		}
-		return nil, c.fail(n, "number %q cannot be represented in JSON", v)
-	}
-	return v, nil
-}
-
-// jsYAMLInt converts what js-yaml reads as an integer: decimal (leading
-// zeros allowed, not octal), 0b, 0o, 0x, underscores anywhere.
-func jsYAMLInt(s string) (json.Number, bool) {
-	if isJSONNumber(s) {
-		return json.Number(s), true
-	}
-	t := strings.ReplaceAll(s, "_", "")
-	neg := false
-	if t != "" && (t[0] == '-' || t[0] == '+') {
-		neg, t = t[0] == '-', t[1:]
-	}
-	base := 10
-	if len(t) > 1 && t[0] == '0' {
-		switch t[1] {
-		case 'b':
-			base, t = 2, t[2:]
-		case 'o':
-			base, t = 8, t[2:]
-		case 'x':
-			base, t = 16, t[2:]
-		}
-	}
-	i, ok := new(big.Int).SetString(t, base)
-	if !ok {
-		return "", false
-	}
-	if neg {
-		i.Neg(i)
-	}
-	return json.Number(i.String()), true
-}
-
-// jsYAMLFloat converts what js-yaml reads as a float to JSON number text,
-// as JavaScript would print it; infinities and NaN have no JSON form.
-func jsYAMLFloat(s string) (json.Number, bool) {
-	if isJSONNumber(s) {
-		return json.Number(s), true
-	}
-	t := strings.ToLower(strings.ReplaceAll(s, "_", ""))
-	if strings.Contains(t, "inf") || strings.Contains(t, "nan") {
-		return "", false
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil {
-		return "", false
-	}
-	return json.Number(formatFloatJS(f)), true
-}
-
-// yamlNumber converts a YAML number to JSON number text. Directus writes
-// numbers as JSON does; other YAML spellings (0x1F, 1_000, .5, +1) are
-// converted, and infinities and NaN, which JSON cannot carry, refused.
-func yamlNumber(text string) (json.Number, bool) {
-	if isJSONNumber(text) {
-		return json.Number(text), true
-	}
-	clean := strings.ReplaceAll(text, "_", "")
-	if isJSONNumber(clean) {
-		return json.Number(clean), true
-	}
-	if i, ok := new(big.Int).SetString(clean, 0); ok {
-		return json.Number(i.String()), true
-	}
-	lower := strings.ToLower(clean)
-	if strings.Contains(lower, "inf") || strings.Contains(lower, "nan") {
-		return "", false
-	}
-	if r, ok := new(big.Rat).SetString(strings.TrimPrefix(clean, "+")); ok {
-		f, _ := r.Float64()
-		if r.IsInt() {
-			return json.Number(r.Num().String()), true
-		}
-		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), true
-	}
-	return "", false
-}
-
-// isJSONNumber checks s against the JSON number grammar.
-func isJSONNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return false
-		}
-	}
-	return i == len(s)
-}
-
-// locateYAML turns a semanticError into a ParseError at the position of its
-// path in the document.
-func locateYAML(name string, root *yaml.Node, err error) error {
-	var se *semanticError
-	if !errors.As(err, &se) {
-		return err
-	}
-	pe := &ParseError{Source: name, Format: "yaml", Path: formatPath(se.path), Msg: se.msg, Hint: se.hint}
-	n := root
-	pe.Line, pe.Column = n.Line, n.Column
-	for _, seg := range se.path {
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		var next *yaml.Node
-		switch x := seg.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == x {
-						next = n.Content[i+1]
-						// A null value has no position of its own worth
-						// showing; point at the key.
-						if next.Line == 0 {
-							next = n.Content[i]
-						}
-						break
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && x < len(n.Content) {
-				next = n.Content[x]
-			}
-		}
-		if next == nil {
-			break
-		}
-		n = next
-		pe.Line, pe.Column = n.Line, n.Column
-	}
-	return pe
-}
-
-// ---- JSON ----
-
-func parseJSON(name string, data []byte) (*Snapshot, error) {
-	c := &jsonConverter{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
-	c.dec.UseNumber()
-	v, err := c.value(0)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.dec.Token(); err != io.EOF {
-		return nil, c.failAt(int(c.dec.InputOffset()), "unexpected data after the snapshot", err)
-	}
-	s, err := build(v)
-	if err != nil {
-		var se *semanticError
-		if errors.As(err, &se) {
-			off := locateJSON(data, se.path)
-			line, col := lineCol(data, off)
-			return nil, &ParseError{Source: name, Format: "json", Line: line, Column: col,
-				Path: formatPath(se.path), Msg: se.msg, Hint: se.hint}
-		}
-		return nil, err
-	}
-	return s, nil
-}
-
-type jsonConverter struct {
-	name string
-	data []byte
-	dec  *json.Decoder
-}
-
-func (c *jsonConverter) failAt(offset int, msg string, err error) *ParseError {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		offset = int(syn.Offset)
-		msg = "invalid JSON: " + syn.Error()
-	} else if errors.Is(err, io.ErrUnexpectedEOF) || (err == io.EOF && msg == "") {
-		offset = len(c.data)
-		msg = "invalid JSON: unexpected end of input"
-	} else if msg == "" && err != nil {
-		msg = "invalid JSON: " + err.Error()
-	}
-	line, col := lineCol(c.data, offset)
-	return &ParseError{Source: c.name, Format: "json", Line: line, Column: col, Msg: msg, Err: err,
-		Hint: "the file must be JSON or YAML as written by 'directus schema snapshot'"}
-}
-
-func (c *jsonConverter) value(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, c.failAt(int(c.dec.InputOffset()), fmt.Sprintf("nesting deeper than %d levels", maxDepth), nil)
-	}
-	start := int(c.dec.InputOffset())
-	tok, err := c.dec.Token()
-	if err != nil {
-		return nil, c.failAt(start, "", err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			m := &Map{}
-			for c.dec.More() {
-				keyOff := int(c.dec.InputOffset())
-				kt, err := c.dec.Token()
-				if err != nil {
-					return nil, c.failAt(keyOff, "", err)
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, c.failAt(keyOff, "object key is not a string", nil)
-				}
-				if m.Has(key) {
-					return nil, c.failAt(skipSpace(c.data, keyOff), fmt.Sprintf("duplicate key %q", key), nil)
-				}
-				v, err := c.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				m.members = append(m.members, Member{Key: key, Value: v})
-			}
-			if _, err := c.dec.Token(); err != nil {
-				return nil, c.failAt(int(c.dec.InputOffset()), "", err)
-			}
-			return m, nil
-		case '[':
-			list := []any{}
-			for c.dec.More() {
-				v, err := c.value(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			if _, err := c.dec.Token(); err != nil {
-				return nil, c.failAt(int(c.dec.InputOffset()), "", err)
-			}
-			return list, nil
-		}
-		return nil, c.failAt(start, fmt.Sprintf("unexpected %q", rune(t)), nil)
-	case json.Number:
-		return t, nil
-	case string, bool, nil:
-		return t, nil
-	}
-	return nil, c.failAt(start, fmt.Sprintf("unexpected token %v", tok), nil)
-}
-
-// skipSpace returns the offset of the first byte at or after off that is not
-// JSON whitespace or a separator, which is where the next value starts.
-func skipSpace(data []byte, off int) int {
-	for off < len(data) {
-		switch data[off] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			off++
-		default:
-			return off
-		}
-	}
-	return off
-}
-
-// lineCol converts a byte offset to a 1-based line and column (in runes).
-func lineCol(data []byte, off int) (line, col int) {
-	if off > len(data) {
-		off = len(data)
-	}
-	if off < 0 {
-		off = 0
-	}
-	line = 1 + bytes.Count(data[:off], []byte{'\n'})
-	lineStart := bytes.LastIndexByte(data[:off], '\n') + 1
-	col = 1 + len([]rune(string(data[lineStart:off])))
-	return line, col
-}
-
-// locateJSON returns the offset where the value at path starts, or of the
-// deepest part of path that exists.
-func locateJSON(data []byte, path []any) int {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	best := skipSpace(data, 0)
-	for _, seg := range path {
-		tok, err := dec.Token()
-		if err != nil {
-			return best
-		}
-		d, ok := tok.(json.Delim)
-		if !ok {
-			return best
-		}
-		found := false
-		switch x := seg.(type) {
-		case string:
-			if d != '{' {
-				return best
-			}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return best
-				}
-				if k, _ := kt.(string); k == x {
-					best = skipSpace(data, int(dec.InputOffset()))
-					found = true
-					break
-				}
-				if skipJSONValue(dec) != nil {
-					return best
-				}
-			}
-		case int:
-			if d != '[' {
-				return best
-			}
-			for i := 0; dec.More(); i++ {
-				if i == x {
-					best = skipSpace(data, int(dec.InputOffset()))
-					found = true
-					break
-				}
-				if skipJSONValue(dec) != nil {
-					return best
-				}
-			}
-		}
-		if !found {
-			return best
-		}
-	}
-	return best
-}
-
-func skipJSONValue(dec *json.Decoder) error {
-	var raw json.RawMessage
-	return dec.Decode(&raw)
+	return nil, err
 }

@@ -175,3 +175,110 @@ func TestParseNeverPanicsOnOddInput(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(small, []byte(baseYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	limit := int64(len(baseYAML)) - 1
+
+	t.Run("a file over the limit is refused by its size, naming it", func(t *testing.T) {
+		big := filepath.Join(dir, "big.yaml")
+		if err := os.WriteFile(big, bytes.Repeat([]byte("x"), 3000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadFile(big, WithMaxSize(2048))
+		var se *SizeError
+		if !errors.As(err, &se) || se.Source != big || se.Size != 3000 || se.Limit != 2048 {
+			t.Fatalf("got %#v", err)
+		}
+		want := big + ": 3000 bytes (2.9 KiB) is over the snapshot size limit of 2048 bytes (2 KiB)"
+		if err.Error() != want {
+			t.Fatalf("message %q, want %q", err, want)
+		}
+	})
+	t.Run("at the limit it is read", func(t *testing.T) {
+		if _, err := ReadFile(small, WithMaxSize(limit+1)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a huge sparse file is refused without being read", func(t *testing.T) {
+		huge := filepath.Join(dir, "huge.yaml")
+		f, err := os.Create(huge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(1 << 40); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		_, err = ReadFile(huge)
+		var se *SizeError
+		if !errors.As(err, &se) || se.Size != 1<<40 || se.Limit != DefaultMaxSize {
+			t.Fatalf("got %#v", err)
+		}
+		if !strings.Contains(err.Error(), "1099511627776 bytes (1 TiB) is over the snapshot size limit of 67108864 bytes (64 MiB)") {
+			t.Fatalf("message %q", err)
+		}
+	})
+	t.Run("an endless file that is not regular stops one byte past the limit", func(t *testing.T) {
+		if _, err := os.Stat("/dev/zero"); err != nil {
+			t.Skip("no /dev/zero on this system")
+		}
+		_, err := ReadFile("/dev/zero", WithMaxSize(1<<20))
+		var se *SizeError
+		if !errors.As(err, &se) || se.Size != 0 || se.Limit != 1<<20 {
+			t.Fatalf("got %#v", err)
+		}
+		if err.Error() != "/dev/zero: more than the snapshot size limit of 1048576 bytes (1 MiB)" {
+			t.Fatalf("message %q", err)
+		}
+	})
+	t.Run("an endless stream stops one byte past the limit", func(t *testing.T) {
+		r := &countingReader{}
+		_, err := Read("<stdin>", r, WithMaxSize(1<<20))
+		var se *SizeError
+		if !errors.As(err, &se) || se.Source != "<stdin>" {
+			t.Fatalf("got %#v", err)
+		}
+		if r.n > 1<<20+64<<10 {
+			t.Fatalf("read %d bytes for a limit of %d", r.n, 1<<20)
+		}
+	})
+	t.Run("Parse applies the limit to what it is given", func(t *testing.T) {
+		_, err := Parse("mem", []byte(baseYAML), WithMaxSize(limit))
+		var se *SizeError
+		if !errors.As(err, &se) || se.Size != int64(len(baseYAML)) {
+			t.Fatalf("got %#v", err)
+		}
+	})
+	t.Run("zero or less keeps the default", func(t *testing.T) {
+		for _, n := range []int64{0, -5} {
+			if _, err := ReadFile(small, WithMaxSize(n)); err != nil {
+				t.Fatalf("WithMaxSize(%d): %v", n, err)
+			}
+		}
+	})
+}
+
+// countingReader yields 'a' forever and counts what it gave.
+type countingReader struct{ n int }
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	r.n += len(p)
+	return len(p), nil
+}
+
+func TestReadFileOfADirectoryNamesIt(t *testing.T) {
+	dir := t.TempDir()
+	_, err := ReadFile(dir)
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Source != dir || !strings.Contains(err.Error(), "cannot read file: is a directory") {
+		t.Fatalf("got %v", err)
+	}
+}

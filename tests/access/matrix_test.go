@@ -259,7 +259,33 @@ func (m *matrix) organisation(t *testing.T, org string) []tester {
 	m.create(t, "entry_crew", map[string]any{"entry_id": n, "user_id": m.ids[org+"/participant"], "role": "pilot"})
 	sub["entry_crew"] = m.create(t, "entry_crew", map[string]any{"entry_id": n, "user_id": copilot, "role": "co-pilot"})
 	sub["entry_devices"] = m.create(t, "entry_devices", map[string]any{"entry_id": n, "device_id": d})
+	// The course: a stage with a special entering by a geofence, a DZ → FZ
+	// zone between two waypoints.
+	st := m.create(t, "stages", map[string]any{"event_id": ev, "code": "S1", "name": "Stage 1", "sort_order": 1})
+	sub["stages"] = st
+	gf := m.create(t, "geofences", map[string]any{"event_id": ev, "name": "S1 DSS", "kind": "start", "geometry": square(0)})
+	sub["geofences"] = gf
+	sg := m.create(t, "segments", map[string]any{"stage_id": st, "code": "SS1", "name": "Special 1", "sort_order": 1, "type": "special-stage", "entry_geofence_id": gf})
+	sub["segments"] = sg
+	dz := m.create(t, "waypoints", waypoint(sg, "DZ1", "DZ", 1))
+	fz := m.create(t, "waypoints", waypoint(sg, "FZ1", "FZ", 2))
+	sub["waypoints"] = dz
+	sub["speed_limit_zones"] = m.create(t, "speed_limit_zones", map[string]any{"segment_id": sg, "name": "DZ1–FZ1", "limit_kmh": 50,
+		"start_waypoint_id": dz, "end_waypoint_id": fz})
 	return testers
+}
+
+// square is a small polygon near Tirana, moved east by n hundredths of a
+// degree.
+func square(n int) map[string]any {
+	x := 19.8 + float64(n)*0.01
+	return map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{x, 41}, {x + 0.005, 41}, {x + 0.005, 41.005}, {x, 41.005}, {x, 41}}}}
+}
+
+func waypoint(segment, name, typ string, sort int) map[string]any {
+	return map[string]any{"segment_id": segment, "name": name, "type": typ, "sort_order": sort,
+		"location":           map[string]any{"type": "Point", "coordinates": []float64{19.8 + float64(sort)*0.001, 41.0}},
+		"open_radius_meters": 800, "tolerance_meters": 90}
 }
 
 // load reads every record as the administrator.
@@ -322,6 +348,21 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 	case "entry_devices":
 		d := m.create(t, "devices", map[string]any{"imei": imei(n), "model": "FMB003"})
 		return map[string]any{"entry_id": sub["entries"], "device_id": d}, "device_id", d
+	case "stages":
+		code := fmt.Sprintf("X%d", n)
+		return map[string]any{"event_id": sub["events"], "code": code, "name": "Stage", "sort_order": 100 + n}, "code", code
+	case "segments":
+		code := fmt.Sprintf("L%d", n)
+		return map[string]any{"stage_id": sub["stages"], "code": code, "name": "Liaison", "sort_order": 100 + n, "type": "liaison"}, "code", code
+	case "geofences":
+		name := fmt.Sprintf("CP%d", n)
+		return map[string]any{"event_id": sub["events"], "name": name, "kind": "checkpoint", "geometry": square(n)}, "name", name
+	case "waypoints":
+		name := fmt.Sprintf("WP%d", n)
+		return waypoint(sub["segments"], name, "WPV", 100+n), "name", name
+	case "speed_limit_zones":
+		name := fmt.Sprintf("Zone %d", n)
+		return map[string]any{"segment_id": sub["segments"], "name": name, "limit_kmh": 30, "area": square(n)}, "name", name
 	case "directus_users":
 		email := fmt.Sprintf("new%d@example.com", n)
 		return map[string]any{"email": email, "password": newUserPassword}, "email", email

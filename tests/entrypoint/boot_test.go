@@ -172,6 +172,16 @@ func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
 	if err := os.WriteFile(malformed, []byte("version: 1\ncollections: [\n  - collection: x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Directus's CLI would apply a snapshot of another vendor without a
+	// word, and this one diffs as equal to a fresh PostgreSQL schema.
+	empty, err := os.ReadFile(filepath.Join("testdata", "empty.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mysql := filepath.Join(t.TempDir(), "mysql.yaml")
+	if err := os.WriteFile(mysql, []byte(strings.Replace(string(empty), "vendor: postgres", "vendor: mysql", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name  string
 		env   func(dbURL string) []string
@@ -181,6 +191,9 @@ func TestBadInputStopsTheBootAndChangesNothing(t *testing.T) {
 	}{
 		{"malformed snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=" + malformed} }, "snapshot", 2, []string{malformed, "trmctl snapshot pull"}},
 		{"missing snapshot", func(string) []string { return []string{"TRM_SNAPSHOT=/nonexistent/schema.yaml"} }, "snapshot", 2, []string{"/nonexistent/schema.yaml", "TRM_SNAPSHOT"}},
+		{"snapshot of another vendor", func(string) []string { return []string{"TRM_SNAPSHOT=" + mysql} }, "snapshot", 2, []string{mysql, "different database vendors: mysql and postgres", "PostgreSQL"}},
+		{"snapshot over the size limit", func(string) []string { return []string{"TRM_SNAPSHOT_MAX_SIZE=100"} }, "snapshot", 2, []string{"is over the snapshot size limit of 100 bytes", "TRM_SNAPSHOT_MAX_SIZE"}},
+		{"malformed snapshot size limit", func(string) []string { return []string{"TRM_SNAPSHOT_MAX_SIZE=lots"} }, "config", 2, []string{"setting=TRM_SNAPSHOT_MAX_SIZE", "not a size such as 64MiB"}},
 		{"unreachable database", func(string) []string {
 			return []string{"DB_HOST=127.0.0.1", "DB_PORT=1", "TRM_DB_WAIT_TIMEOUT=1s"}
 		}, "wait-db", 1, []string{"did not answer within 1s", "DB_HOST"}},

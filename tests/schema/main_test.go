@@ -29,12 +29,13 @@ var pg *testdb.Server
 
 func TestMain(m *testing.M) { os.Exit(testdb.Main(m, &pg)) }
 
-// TestPhase1Schema boots the committed schema on a fresh database exactly
+// TestSchema boots the committed schema on a fresh database exactly
 // as the image does (snapshot, db-init pre and post), proves the live
 // schema is the committed snapshot, then starts Directus with the
 // repository's extensions and makes every rule of
-// docs/data-model-phase1.md refuse (and allow) writes through the REST API.
-func TestPhase1Schema(t *testing.T) {
+// docs/data-model-phase1.md and docs/data-model-phase2.md refuse (and
+// allow) writes through the REST API.
+func TestSchema(t *testing.T) {
 	dbURL := pg.New(t)
 	start := time.Now()
 	testdirectus.Provision(t, dbURL)
@@ -64,6 +65,12 @@ func TestPhase1Schema(t *testing.T) {
 	t.Run("field validations", d.fieldValidations)
 	t.Run("a removed user leaves the panic button unassigned", d.assignedUserSetNull)
 	t.Run("a user without admin rights reads the rule too", d.nonAdminReadsTheRule)
+
+	t.Run("course: every Phase 2 rule refuses through REST with its sentence", d.courseRules)
+	t.Run("course: the spatial queries use the GiST indexes", func(t *testing.T) {
+		f := d.courseFixture(t)
+		spatialQueriesUseGiST(t, dbURL, f.event, f.ss1)
+	})
 }
 
 // liveSnapshotEqualsCommitted pulls the live schema with Directus's CLI
@@ -96,10 +103,12 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 		_ = diff.WriteText(&b, snapshot.TextOptions{})
 		t.Fatalf("the live schema differs from snapshots/schema.yaml:\n%s", b.String())
 	}
-	// The committed snapshot is the Phase 1 one, not an empty file that
-	// trivially matches an empty database.
-	want := []string{"classes", "devices", "entries", "entry_crew", "entry_devices", "events",
-		"organization_devices", "organization_users", "organization_vehicles", "organizations", "vehicles"}
+	// The committed snapshot is the Phase 2 one (Phase 1 and the course, in
+	// their folders), not an empty file that trivially matches an empty
+	// database.
+	want := []string{"classes", "course", "devices", "entries", "entry_crew", "entry_devices", "event", "events", "geofences",
+		"organisation", "organization_devices", "organization_users", "organization_vehicles", "organizations",
+		"segments", "speed_limit_zones", "stages", "vehicles", "waypoints"}
 	var got []string
 	for _, c := range committed.Collections {
 		got = append(got, c.Name())
@@ -149,7 +158,7 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	quoted := regexp.MustCompile(`'([^']*)'`)
-	for _, e := range catalog.Phase1() {
+	for _, e := range append(catalog.Phase1(), catalog.Phase2()...) {
 		for name, c := range checks {
 			if e.Open && c.table == e.Collection && slices.Equal(c.columns, []string{e.Field}) {
 				t.Errorf("%s is open (other values allowed) but the CHECK %s restricts it: %s", e.Key(), name, c.def)

@@ -21,6 +21,21 @@ import (
 // a copy, so that the tests do not change with the real schema).
 const committedSchema = "testdata/empty-11.17.4.yaml"
 
+// withVendor writes a copy of a snapshot with another vendor line.
+func withVendor(t *testing.T, path, vendor string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Replace(string(data), "vendor: postgres\n", "vendor: "+vendor+"\n", 1)
+	p := filepath.Join(t.TempDir(), vendor+"-"+filepath.Base(path))
+	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // One Directus serves the whole scenario: each start costs seconds.
 func TestSnapshotPullAndCheckAgainstALiveDirectus(t *testing.T) {
 	node, script, err := testdirectus.Runtime()
@@ -82,6 +97,18 @@ func TestSnapshotPullAndCheckAgainstALiveDirectus(t *testing.T) {
 		code, stdout, stderr := trmctl(t, dbEnv, "snapshot", "check", "--snapshot", committedSchema)
 		if code != 0 || !strings.HasPrefix(stdout, "No drift: ") {
 			t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+		}
+	})
+
+	t.Run("check refuses a committed snapshot of another vendor, as Directus would", func(t *testing.T) {
+		mysql := withVendor(t, committedSchema, "mysql")
+		code, stdout, stderr := trmctl(t, restEnv, rest("snapshot", "check", "--snapshot", mysql)...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, mysql+" is a snapshot of a mysql database and the live schema from Directus at "+inst.URL+" of a postgres one") {
+			t.Fatalf("exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+		}
+		code, stdout, stderr = trmctl(t, restEnv, rest("snapshot", "check", "--snapshot", mysql, "--ignore-vendor")...)
+		if code != 0 || !strings.HasPrefix(stdout, "No drift: ") || !strings.Contains(stderr, "warning: ") {
+			t.Fatalf("--ignore-vendor: exit %d\n%s%s", code, stdout, stderr)
 		}
 	})
 

@@ -1,0 +1,3 @@
+module git.dev.trmtracking.org/trm/directus/lib/course
+
+go 1.25.0
