@@ -295,7 +295,7 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	}
 	if plan.Bootstrap {
 		t = time.Now()
-		d, err := n.get(ctx)
+		d, err := b.process(ctx, n)
 		if err != nil {
 			return out, err
 		}

@@ -26,6 +26,10 @@ type node struct {
 	cancel context.CancelFunc
 	p      *directusctl.Provisioner
 	err    error
+	// loaded is how long the process took to load Directus; logged says
+	// whether the boot has reported it.
+	loaded time.Duration
+	logged bool
 }
 
 func newNode(cli *directusctl.CLI) *node {
@@ -38,7 +42,9 @@ func (n *node) start(ctx context.Context) {
 		ctx, n.cancel = context.WithCancel(ctx)
 		go func() {
 			defer close(n.done)
+			t := time.Now()
 			n.p, n.err = n.cli.StartProvisioner(ctx)
+			n.loaded = time.Since(t)
 		}()
 	})
 }
@@ -55,6 +61,22 @@ func (n *node) get(ctx context.Context) (*directusctl.Provisioner, error) {
 	case <-ctx.Done():
 		return nil, &StepError{Step: "directus", Err: context.Cause(ctx), Fix: "stopped before Directus was loaded; nothing was changed"}
 	}
+}
+
+// process waits for the Directus process and, the first time, logs how
+// long it took to load and how much of that the boot waited for (the rest
+// overlapped the boot's own work): the figures behind a slow boot.
+func (b *Booter) process(ctx context.Context, n *node) (*directusctl.Provisioner, error) {
+	t := time.Now()
+	p, err := n.get(ctx)
+	if err != nil || n.logged {
+		return p, err
+	}
+	n.logged = true
+	info := p.Info()
+	b.log.Info("directus", "step", "directus", "ms", n.loaded.Milliseconds(), "waited_ms", time.Since(t).Milliseconds(),
+		"directus", info.Directus, "node", info.Node)
+	return p, nil
 }
 
 // close ends the process, rolling back an apply nobody committed, or
@@ -118,7 +140,7 @@ func (b *Booter) stepFix(step string, err error) string {
 // committed snapshot, without entries about db-init's tables (what the
 // CLI's --ignoreRules does): an apply never touches them.
 func (b *Booter) directusDiff(ctx context.Context, n *node, withLive bool) (*directusctl.LiveDiff, *directusctl.SchemaDiff, error) {
-	p, err := n.get(ctx)
+	p, err := b.process(ctx, n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,7 +291,7 @@ func (b *Booter) schema(ctx context.Context, n *node, p *Plan, changed bool, out
 		b.log.Info("schema", "step", "schema-apply", "result", "not applied (TRM_SCHEMA_APPLY=dry-run)")
 		return nil
 	}
-	prov, err := n.get(ctx)
+	prov, err := b.process(ctx, n)
 	if err != nil {
 		return err
 	}
