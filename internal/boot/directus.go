@@ -110,8 +110,11 @@ func (b *Booter) stepFix(step string, err error) string {
 	lost := errors.As(err, &ee) || errors.As(err, &xe)
 	var size *snapshot.SizeError
 	if errors.As(err, &size) {
-		return "the live schema is larger than TRM_SNAPSHOT_MAX_SIZE; nothing was changed" +
-			map[bool]string{true: " (an apply in progress was rolled back)", false: ""}[step == "schema-verify"] +
+		undone := ""
+		if step == "schema-verify" {
+			undone = " (an apply it had made was rolled back)"
+		}
+		return "the live schema is larger than TRM_SNAPSHOT_MAX_SIZE; nothing was changed" + undone +
 			". If the schema really is this large, raise TRM_SNAPSHOT_MAX_SIZE (e.g. 200MiB)"
 	}
 	switch step {

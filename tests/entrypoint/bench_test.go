@@ -126,8 +126,8 @@ func median(ds []time.Duration) time.Duration {
 // against its naive counterpart in the same run:
 //
 //   - cold: a fresh database, the committed schema. Naive: `bootstrap &&
-//     schema apply --yes schema.yaml && start` on a database with PostGIS. Goal: trm <=
-//     0.8 x naive.
+//     schema apply --yes schema.yaml && start` on a database with PostGIS.
+//     Goal: trm <= 0.8 x naive.
 //   - changed: a database provisioned with the committed schema, booted
 //     with that schema plus one field. Naive: `schema apply --yes
 //     changed.yaml && start`. Goal: trm <= 0.6 x naive.
