@@ -22,6 +22,7 @@ require (
 )
 
 require (
+	git.dev.trmtracking.org/trm/directus/lib/rules v0.0.0-00010101000000-000000000000
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
@@ -43,3 +44,5 @@ ignore (
 	./.dev
 	./directus
 )
+
+replace git.dev.trmtracking.org/trm/directus/lib/rules => ./lib/rules

@@ -4,7 +4,8 @@
 # by the entrypoint exactly as in the image, Directus on
 # http://localhost:8055 with WebSockets and every shareable store in Redis
 # (as in compose), and Rally Albania 2026 seeded through the REST API from
-# seed/rally-albania-2026/seed.yaml (a second run creates nothing).
+# seed/rally-albania-2026/ (seed.yaml, roadbook.gpx, the placeholder
+# rules.yaml; a second run creates nothing).
 # Ctrl-C stops Directus, Redis and the database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +55,8 @@ trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; stop_db' INT T
 
 # Seed once Directus answers (the entrypoint may first spend a few seconds
 # provisioning): the reference data, then the course of Rally Albania 2026
-# from its roadbook file, through the same import organisers use.
+# from its roadbook file and its placeholder rulebook, through the same
+# imports organisers use.
 for _ in $(seq 1 300); do
   if curl -sf "http://localhost:$port/server/health" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$child" 2>/dev/null; then wait "$child"; exit $?; fi
@@ -66,6 +68,9 @@ TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
 TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
   bin/trmctl course import --event rally-albania-2026 seed/rally-albania-2026/roadbook.gpx --directus-url "http://localhost:$port" \
   || echo "dev: the course import failed (see above); Directus keeps running" >&2
+TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
+  bin/trmctl rules import --event rally-albania-2026 seed/rally-albania-2026/rules.yaml --directus-url "http://localhost:$port" \
+  || echo "dev: the rules import failed (see above); Directus keeps running" >&2
 
 echo
 echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"

@@ -141,7 +141,8 @@ func newRootCmd(a *app) *cobra.Command {
 		Use:   "trmctl <command> <subcommand> [flags]",
 		Short: "Operate the TRM business plane (Directus + PostgreSQL)",
 		Long: `trmctl operates the TRM business plane: guarded db-init migrations,
-Directus schema snapshots, access as code, boot plans and seeds.
+Directus schema snapshots, access as code, boot plans, seeds, courses and
+rules.
 
 Settings come from flags, then environment variables, then an optional
 config file (--config or TRM_CONFIG, YAML, keys are flag names), then
@@ -166,7 +167,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, err: err}
 	})
-	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a), newAccessCmd(a), newCourseCmd(a))
+	root.AddCommand(newMigrateCmd(a), newSnapshotCmd(a), newBootCmd(a), newSeedCmd(a), newAccessCmd(a), newCourseCmd(a), newRulesCmd(a))
 	for _, c := range root.Commands() {
 		refuseUnknownSubcommands(c)
 	}

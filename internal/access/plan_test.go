@@ -223,8 +223,8 @@ func TestSummary(t *testing.T) {
 		{"member", "vehicles create", "all"},
 		{"self", "directus_users read", "self"},
 		{"self", "organization_users read", "own"},
-		{"participant", "entries read", "own entry"},
-		{"participant", "entries update", "own entry + starts_at > now + status = draft"},
+		{"participant", "entries read", "own entry + own org"},
+		{"participant", "entries update", "own entry + own org + starts_at > now + status = draft"},
 		{"participant", "entries create", "own org + starts_at > now"},
 	} {
 		var got string

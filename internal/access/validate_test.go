@@ -169,7 +169,7 @@ func TestValidateMainFile(t *testing.T) {
 		want       []string
 	}{
 		{"a collection left to Directus's default", strings.Replace(mainYAML, "classes, ", "", 1), []string{"no decision for classes"}},
-		{"admin only and granted", strings.Replace(mainYAML, "entry_devices]", "entry_devices, events]", 1), []string{"admin_only lists events, but a policy grants it"}},
+		{"admin only and granted", strings.Replace(mainYAML, "stage_results]", "stage_results, events]", 1), []string{"admin_only lists events, but a policy grants it"}},
 		{"a role naming a missing policy", strings.Replace(mainYAML, "[staff]", "[staff, judge]", 1), []string{"access/access.yaml:5:", `no policy "judge"`}},
 		{"the administrator declared as a role", mainYAML + "  Administrator: {icon: verified, policies: [staff]}\n", []string{`role "Administrator" is the administrator role`}},
 		{"a missing part", strings.Replace(mainYAML, "public: {permissions: {}}\n", "", 1), []string{"public is missing"}},

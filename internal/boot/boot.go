@@ -315,6 +315,9 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	if _, err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
 		return out, err
 	}
+	if err := b.processorRole(ctx, conn.Conn()); err != nil {
+		return out, err
+	}
 	if b.cfg.SchemaApply == settings.ApplyAuto {
 		t = time.Now()
 		if _, err := conn.Exec(ctx, stateDDL); err != nil {

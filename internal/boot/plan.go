@@ -143,7 +143,15 @@ func (b *Booter) fastPath(ctx context.Context, pool *pgxpool.Pool, prov *migrati
 	case recorded.Fingerprint != live:
 		p.Reason = "live schema changed since the last boot"
 	default:
-		p.FastPath = true
+		ready, err := b.processorRoleReady(ctx, pool)
+		if err != nil {
+			return nil, &StepError{Step: "check", Err: err, Fix: b.checkFix(err)}
+		}
+		if !ready {
+			p.Reason = "the processor's role " + b.cfg.ProcessorUser + " is not provisioned"
+		} else {
+			p.FastPath = true
+		}
 	}
 	return p, nil
 }

@@ -20,7 +20,7 @@ const (
 
 func TestEnumerationsAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
-	for _, e := range catalog.Phase1() {
+	for _, e := range all() {
 		if seen[e.Key()] {
 			t.Errorf("%s defined twice", e.Key())
 		}
@@ -33,6 +33,9 @@ func TestEnumerationsAreWellFormed(t *testing.T) {
 		}
 		if e.Constraint != "" && e.Constraint != e.Collection+"_"+e.Field+"_allowed" {
 			t.Errorf("%s: the CHECK is named %s, want <table>_<field>_allowed", e.Key(), e.Constraint)
+		}
+		if e.Optional && e.Default != "" {
+			t.Errorf("%s: an optional enumeration has no default (empty is its default)", e.Key())
 		}
 		if e.Default != "" && !slices.Contains(e.Values(), e.Default) {
 			t.Errorf("%s: default %q is not a value", e.Key(), e.Default)
@@ -109,7 +112,7 @@ func TestSnapshotDropdownsAreTheCatalog(t *testing.T) {
 			fields[f.Collection()+"."+f.Name()] = sf
 		}
 	}
-	for _, e := range append(catalog.Phase1(), catalog.Phase2()...) {
+	for _, e := range all() {
 		sf, ok := fields[e.Key()]
 		if !ok {
 			t.Errorf("%s: no select-dropdown field in %s", e.Key(), committedSnapshot)
@@ -127,8 +130,8 @@ func TestSnapshotDropdownsAreTheCatalog(t *testing.T) {
 		if sf.Meta.Options.AllowOther != e.Open {
 			t.Errorf("%s: allowOther %v in the snapshot, open %v in the catalog", e.Key(), sf.Meta.Options.AllowOther, e.Open)
 		}
-		if !sf.Meta.Required {
-			t.Errorf("%s: not required in the snapshot", e.Key())
+		if sf.Meta.Required == e.Optional {
+			t.Errorf("%s: required %v in the snapshot, optional %v in the catalog", e.Key(), sf.Meta.Required, e.Optional)
 		}
 		if got, _ := sf.Schema.DefaultValue.(string); got != e.Default {
 			t.Errorf("%s: default %q in the snapshot, %q in the catalog", e.Key(), got, e.Default)
@@ -144,6 +147,11 @@ func TestSnapshotDropdownsAreTheCatalog(t *testing.T) {
 			t.Errorf("%s is a dropdown with fixed choices in the snapshot but not in internal/catalog: define it there", key)
 		}
 	}
+}
+
+// all is every enumeration of every phase.
+func all() []catalog.Enum {
+	return slices.Concat(catalog.Phase1(), catalog.Phase2(), catalog.Phase3())
 }
 
 func deref(s *string) string {

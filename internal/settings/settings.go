@@ -155,6 +155,12 @@ type Config struct {
 	// ORGANISATION/SLUG.
 	Event string
 
+	// ProcessorUser and ProcessorPassword are the processor's database
+	// role, which every full boot creates or updates
+	// (db-init/post/004_processor_role.sql). Empty user: none. Empty
+	// password: the role must exist already (a DBA made it).
+	ProcessorUser, ProcessorPassword string
+
 	// Production is NODE_ENV=production, the upstream image's mode.
 	Production bool
 	// Warnings are settings that work but that an operator should hear
@@ -329,6 +335,9 @@ func Load(src Source, b Binary) (*Config, error) {
 			fail("REDIS", err)
 		}
 		c.checkSecret(&errs)
+		if c.ProcessorPassword != "" && c.From("TRM_PROCESSOR_DB_USER") == "" {
+			errs = append(errs, &Error{Setting: "TRM_PROCESSOR_DB_USER", Reason: "is unset but TRM_PROCESSOR_DB_PASSWORD is set: set the role's name too (e.g. trm_processor), or unset the password"})
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -442,3 +442,56 @@ func TestParseAllowanceRejectsMalformedItems(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessorRoleSettings(t *testing.T) {
+	for _, c := range []struct {
+		user, password, setting, says string
+	}{
+		{"", "", "", ""},
+		{"trm_processor", "s3cr3t-Pa55", "", ""},
+		{"trm_processor", "", "", ""},
+		{"", "s3cr3t", "TRM_PROCESSOR_DB_USER", "set the role's name too"},
+		{"TRM-Processor", "x", "TRM_PROCESSOR_DB_USER", "lower-case letters"},
+		{"trm_processor; DROP ROLE postgres", "x", "TRM_PROCESSOR_DB_USER", "not a role name"},
+		{"pg_monitor", "x", "TRM_PROCESSOR_DB_USER", "PostgreSQL's own"},
+		{"trm_processor", "pass word", "TRM_PROCESSOR_DB_PASSWORD", "character 5"},
+		{"trm_processor", "pässword", "TRM_PROCESSOR_DB_PASSWORD", "printable ASCII"},
+	} {
+		vars := base()
+		if c.user != "" {
+			vars["TRM_PROCESSOR_DB_USER"] = c.user
+		}
+		if c.password != "" {
+			vars["TRM_PROCESSOR_DB_PASSWORD"] = c.password
+		}
+		conf, errs := load(t, Entrypoint, vars)
+		switch {
+		case c.setting == "" && errs != nil:
+			t.Errorf("%q/%q: %v", c.user, c.password, errs)
+		case c.setting == "" && (conf.ProcessorUser != c.user || conf.ProcessorPassword != c.password):
+			t.Errorf("%q/%q: read %q/%q", c.user, c.password, conf.ProcessorUser, conf.ProcessorPassword)
+		case c.setting != "" && (len(errs) != 1 || errs[0].Setting != c.setting || !strings.Contains(errs[0].Error(), c.says)):
+			t.Errorf("%q/%q: want %s saying %q, got %v", c.user, c.password, c.setting, c.says, errs)
+		case c.password != "" && errs != nil && strings.Contains(errs.Error(), c.password):
+			t.Errorf("the message shows the password: %v", errs)
+		}
+	}
+}
+
+// Both the processor's role and its password may come from files
+// (Docker and Kubernetes secrets); the password is then a secret to
+// redact like any other.
+func TestProcessorRoleFromFiles(t *testing.T) {
+	vars := base("TRM_PROCESSOR_DB_USER_FILE", "/run/secrets/user", "TRM_PROCESSOR_DB_PASSWORD_FILE", "/run/secrets/password")
+	files := map[string]string{"/run/secrets/user": "trm_processor\n", "/run/secrets/password": "Pr0cess0r-s3cret\n"}
+	c, err := Load(FromEnv(env(vars, files), environ(vars)), Entrypoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ProcessorUser != "trm_processor" || c.ProcessorPassword != "Pr0cess0r-s3cret" {
+		t.Errorf("read %q/%q", c.ProcessorUser, c.ProcessorPassword)
+	}
+	if !slices.Contains(c.Secrets(), "Pr0cess0r-s3cret") {
+		t.Error("the password is not among the secrets to redact")
+	}
+}

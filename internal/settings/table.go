@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -131,17 +132,31 @@ func Table() []Spec {
 		{Env: "ADMIN_EMAIL", File: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin, created by `directus bootstrap` on a fresh database"},
 		{Env: "ADMIN_PASSWORD", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's password"},
 		{Env: "ADMIN_TOKEN", File: true, Secret: true, Directus: true, Used: Entrypoint, set: passOn, Doc: "the first admin's static token"},
-		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`, `access` and `course`", set: func(c *Config, v string) error {
+		{Env: "TRM_PROCESSOR_DB_USER", File: true, Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			if err := checkProcessorUser(v); err != nil {
+				return err
+			}
+			c.ProcessorUser = v
+			return nil
+		}, Doc: "the processor's database login role: every full boot creates or updates it with exactly its privileges (`db-init/post/004_processor_role.sql`), and the fast path checks it is there. Directus's database user needs `CREATEROLE` to make it. Lower-case letters, digits and `_` (e.g. `trm_processor`); unset: no role"},
+		{Env: "TRM_PROCESSOR_DB_PASSWORD", File: true, Secret: true, Used: Entrypoint, set: func(c *Config, v string) error {
+			if err := checkProcessorPassword(v); err != nil {
+				return err
+			}
+			c.ProcessorPassword = v
+			return nil
+		}, Doc: "that role's password, printable ASCII without spaces (e.g. the output of `openssl rand -base64 24`); it takes effect at the next full boot. Unset: the role must exist already (a DBA made it) and keeps its password"},
+		{Env: "TRM_DIRECTUS_URL", Flag: "directus-url", Arg: "url", Used: Trmctl, DefaultDoc: "`http://localhost:8055` for `seed`, `access`, `course` and `rules`", set: func(c *Config, v string) error {
 			c.DirectusURL = strings.TrimSpace(v)
 			return nil
-		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database), `seed`, `access` and `course`"},
+		}, Doc: "a running Directus, for `snapshot pull/check` (instead of the database), `seed`, `access`, `course` and `rules`"},
 		{Env: "TRM_DIRECTUS_TOKEN", File: true, Flag: "token", Arg: "token", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusToken = v; return nil }, Doc: "a static or access token for `TRM_DIRECTUS_URL`"},
 		{Env: "TRM_DIRECTUS_EMAIL", Flag: "email", Arg: "email", Used: Trmctl,
-			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`, `course`)"},
+			set: func(c *Config, v string) error { c.DirectusEmail = v; return nil }, Doc: "log in to `TRM_DIRECTUS_URL` as this user instead of a token (`seed`, `access`, `course`, `rules`)"},
 		{Env: "TRM_DIRECTUS_PASSWORD", File: true, Flag: "password", Arg: "password", Secret: true, Used: Trmctl,
 			set: func(c *Config, v string) error { c.DirectusPassword = v; return nil }, Doc: "that user's password (prefer the variable: flags show in the process list)"},
-		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, `10m` for `course`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
+		{Env: "TRM_TIMEOUT", Flag: "timeout", Arg: "duration", Default: "0", DefaultDoc: "`30m` for `migrate`, `5m` for `seed`, `2m` for `access`, `10m` for `course`, `5m` for `rules`, else none", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.Timeout, err = duration(v, true)
 			return err
 		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
@@ -150,7 +165,7 @@ func Table() []Spec {
 		{Env: "TRM_EVENT", Flag: "event", Arg: "slug", Used: Trmctl, set: func(c *Config, v string) error {
 			c.Event = strings.TrimSpace(v)
 			return checkEventRef(c.Event)
-		}, Doc: "the event of `course import` and `course export`: its slug, or `ORGANISATION/SLUG` when several organisations have one of that slug"},
+		}, Doc: "the event of `course import`, `course export`, `rules import` and `rules export` (import defaults to the rulebook's): its slug, or `ORGANISATION/SLUG` when several organisations have one of that slug"},
 		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Trmctl, set: func(c *Config, v string) (err error) {
 			c.AllowAccessRemoval, err = accessAllowance(v)
 			return err
@@ -187,4 +202,30 @@ func duration(s string, zeroOK bool) (time.Duration, error) {
 		return 0, errors.New("zero: want a duration such as 60s or 2m")
 	}
 	return d, nil
+}
+
+var processorUserPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// checkProcessorUser refuses a name the boot would have to quote, and
+// PostgreSQL's own names.
+func checkProcessorUser(user string) error {
+	if !processorUserPattern.MatchString(user) {
+		return errors.New("not a role name this boot creates: lower-case letters, digits and _, not starting with a digit, at most 63 bytes (e.g. trm_processor)")
+	}
+	if strings.HasPrefix(user, "pg_") {
+		return errors.New("names starting with pg_ are PostgreSQL's own: choose another (e.g. trm_processor)")
+	}
+	return nil
+}
+
+// checkProcessorPassword keeps the password printable ASCII, so that the
+// boot computes its SCRAM-SHA-256 verifier exactly as PostgreSQL does
+// (SASLprep leaves such a password unchanged). The message never shows it.
+func checkProcessorPassword(password string) error {
+	for i := 0; i < len(password); i++ {
+		if c := password[i]; c < 0x21 || c > 0x7e {
+			return fmt.Errorf("character %d is not printable ASCII (no spaces): use a generated password such as the output of `openssl rand -base64 24`", i+1)
+		}
+	}
+	return nil
 }

@@ -97,6 +97,21 @@ func LookupType(t Type) (TypeInfo, bool) {
 	return TypeInfo{}, false
 }
 
+// Qualifiers lists every qualifier of every type, in the order of Types,
+// each once: what a qualifier column may hold. Which types take which is
+// in Types.
+func Qualifiers() []string {
+	var out []string
+	for _, ti := range Types() {
+		for _, q := range ti.Qualifiers {
+			if !slices.Contains(out, q) {
+				out = append(out, q)
+			}
+		}
+	}
+	return out
+}
+
 func typeNames() []string {
 	var names []string
 	for _, ti := range Types() {
@@ -118,15 +133,19 @@ const (
 	ScopeSpeedZone ScopeType = "speed_zone"
 )
 
-// scopeTypes is the order of specificity: when rules of several scopes
-// match, the later wins. Places come after people because a place-bound
-// rule is the exception (this zone, this stage) to a class's or
-// category's table.
-func scopeTypes() []ScopeType {
+// ScopeTypes lists what a rule may belong to, in the order of
+// specificity: when rules of several scopes match, the later wins. Places
+// come after people because a place-bound rule is the exception (this
+// zone, this stage) to a class's or category's table.
+func ScopeTypes() []ScopeType {
 	return []ScopeType{ScopeEvent, ScopeCategory, ScopeClass, ScopeStage, ScopeSegment, ScopeSpeedZone}
 }
 
-func (s ScopeType) specificity() int { return slices.Index(scopeTypes(), s) }
+// RepeatScopes lists where a repeat rule may count earlier offences (its
+// repeat_within): the event, the default, or the stage.
+func RepeatScopes() []ScopeType { return []ScopeType{ScopeEvent, ScopeStage} }
+
+func (s ScopeType) specificity() int { return slices.Index(ScopeTypes(), s) }
 
 // Categories are the vehicle categories of classes (Phase 1's
 // classes.category).
@@ -161,8 +180,17 @@ const (
 	OpRepeatMultiplier Operator = "repeat_multiplier"
 )
 
+// Operators lists the operators, in the order of the documentation.
+func Operators() []Operator {
+	return []Operator{OpFlat, OpPerUnitOver, OpPerPulse, OpRepeatMultiplier}
+}
+
 func operatorNames() []string {
-	return []string{string(OpFlat), string(OpPerUnitOver), string(OpPerPulse), string(OpRepeatMultiplier)}
+	var names []string
+	for _, o := range Operators() {
+		names = append(names, string(o))
+	}
+	return names
 }
 
 // Round says how per_unit_over counts a started unit.
@@ -177,6 +205,9 @@ const (
 	RoundDown Round = "down"
 )
 
+// Rounds lists the roundings of per_unit_over.
+func Rounds() []Round { return []Round{RoundUp, RoundDown} }
+
 // Outcome is what a bracket does besides adding seconds.
 type Outcome string
 
@@ -190,6 +221,11 @@ const (
 	// OutcomeExcluded: the entry is out of the event.
 	OutcomeExcluded Outcome = "excluded"
 )
+
+// Outcomes lists the outcomes a bracket may add, from the mildest;
+// OutcomeNone, the absence of one, is not listed (a table stores it as
+// null).
+func Outcomes() []Outcome { return []Outcome{OutcomeDNF, OutcomeExcluded} }
 
 func (o Outcome) rank() int {
 	switch o {

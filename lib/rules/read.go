@@ -399,7 +399,7 @@ func (p *parser) rule(n *yaml.Node, path string, rr *ruleRead) error {
 
 func (p *parser) scope(n *yaml.Node, path string) (Scope, error) {
 	var names []string
-	for _, t := range scopeTypes() {
+	for _, t := range ScopeTypes() {
 		names = append(names, string(t))
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {

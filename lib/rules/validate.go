@@ -155,7 +155,7 @@ func (v *validator) scope(r *Rule) {
 		}
 	default:
 		var names []string
-		for _, t := range scopeTypes() {
+		for _, t := range ScopeTypes() {
 			names = append(names, string(t))
 		}
 		v.add(r.Line, r.Key, 0, "scope", ProblemUnknownScope, "unknown belongs_to_type %q; one of %s", s.Type, strings.Join(names, ", "))

@@ -4,7 +4,8 @@
 // people would feel is refused without an allowance, and every cell of the
 // isolation matrix (role × collection × action × own organisation, other
 // organisation, anonymous), generated from the files, is answered by the
-// REST API exactly as the files say.
+// REST API exactly as the files say, and every read cell by GraphQL too.
+// BenchmarkReads measures the reads of issue 13 on 10,000 entries.
 //
 // One Directus serves the whole package (provisioning and starting it is
 // most of the run time): TestAccess runs every part, in order, on it.
@@ -45,7 +46,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func committed(t *testing.T) (*access.Set, *access.Catalog) {
+func committed(t testing.TB) (*access.Set, *access.Catalog) {
 	t.Helper()
 	snap, err := snapshot.ReadFile(testenv.Path(t, "snapshots/schema.yaml"))
 	if err != nil {

@@ -1,9 +1,11 @@
 package access
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -25,7 +27,8 @@ import (
 // entry crewed by its participant and a co-pilot; a person with no
 // organisation; and anonymous visitors. For every tester, collection and
 // action, the REST request on organisation a's item and on organisation
-// b's is sent, and Directus's answer must be what the access files say.
+// b's is sent (and every read once more through GraphQL), and Directus's
+// answer must be what the access files say.
 //
 // What the files say is computed here, independently of Directus: the
 // testers' policies (the member role's, or the public policy's) are read
@@ -146,29 +149,144 @@ func (m *matrix) escalations(t *testing.T, testers []tester) {
 	refused("a race director moves an entry to another organisation's event", who["race-director of a"], http.MethodPatch,
 		path("entries", a["entries"]), nil, map[string]any{"event_id": b["events"]})
 
-	// Reading another organisation's tracker by its IMEI finds nothing.
+	m.moves(t, testers)
+
+	// Reading another organisation's tracker by its IMEI finds nothing:
+	// not on devices, not through a relational filter of the collections
+	// that point at devices, not through GraphQL.
 	var imeiB struct {
 		IMEI string `json:"imei"`
 	}
 	if err := m.admin.GetItem(ctx, "devices", b["devices"], nil, &imeiB); err != nil {
 		t.Fatal(err)
 	}
+	byIMEI := []struct{ coll, filter string }{
+		{"devices", `{"imei":{"_eq":"` + imeiB.IMEI + `"}}`},
+		{"entry_devices", `{"device_id":{"imei":{"_eq":"` + imeiB.IMEI + `"}}}`},
+		{"organization_devices", `{"device_id":{"imei":{"_eq":"` + imeiB.IMEI + `"}}}`},
+	}
 	for _, tr := range testers {
 		c, err := directusctl.NewClient(m.url, tokenOption(tr)...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var found []map[string]any
-		err = c.ListItems(ctx, "devices", url.Values{"filter": {`{"imei":{"_eq":"` + imeiB.IMEI + `"}}`}}, &found)
-		var ae *directusctl.APIError
-		switch {
-		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
-		case err != nil:
-			t.Errorf("%s: devices by IMEI: %v", tr.name, err)
-		case len(found) != 0:
-			t.Errorf("%s reads organisation b's tracker by its IMEI: %v", tr.name, found)
+		for _, q := range byIMEI {
+			var found []map[string]any
+			err = c.ListItems(ctx, q.coll, url.Values{"filter": {q.filter}, "fields": {"id"}}, &found)
+			var ae *directusctl.APIError
+			switch {
+			case errors.As(err, &ae) && (ae.Status == http.StatusForbidden || tr.id == "" && ae.Status == http.StatusUnauthorized):
+			case err != nil:
+				t.Errorf("%s: %s by IMEI: %v", tr.name, q.coll, err)
+			case len(found) != 0:
+				t.Errorf("%s reads organisation b's tracker by its IMEI through %s: %v", tr.name, q.coll, found)
+			}
+		}
+		status, raw, doc := m.graphql(t, tr, "/graphql", fmt.Sprintf("query { devices(filter: {imei: {_eq: %q}}) { id } }", imeiB.IMEI))
+		var found []any
+		_ = json.Unmarshal(doc.Data["devices"], &found)
+		if len(found) != 0 {
+			t.Errorf("%s reads organisation b's tracker by its IMEI through GraphQL: %s", tr.name, raw)
+		}
+		for _, e := range doc.Errors {
+			if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
+				t.Errorf("%s: devices by IMEI through GraphQL: HTTP %d, error %s %s; want nothing or a refusal", tr.name, status, e.Extensions.Code, e.Message)
+			}
+		}
+		// The same query finds organisation a's tracker for those the
+		// files let read it: the refusal above is not a broken query.
+		if ok, _ := m.allowed(tr, "devices", "read", m.item("devices", a["devices"]), ""); ok {
+			own := fmt.Sprint(m.item("devices", a["devices"])["imei"])
+			_, raw, doc := m.graphql(t, tr, "/graphql", fmt.Sprintf("query { devices(filter: {imei: {_eq: %q}}) { id } }", own))
+			var found []any
+			_ = json.Unmarshal(doc.Data["devices"], &found)
+			if len(found) != 1 {
+				t.Errorf("%s does not find organisation a's tracker by its IMEI through GraphQL: %s", tr.name, raw)
+			}
 		}
 	}
+}
+
+// moves tries, as every tester, to move organisation a's item of every
+// collection into organisation b: to point each many-to-one link its
+// access rules start from (the link that decides whose the item is:
+// organization_id, event_id, entry_id, stage_id, segment_id…, read from
+// the files) at organisation b's item. Every attempt must be refused and
+// leave the item where it was.
+func (m *matrix) moves(t *testing.T, testers []tester) {
+	links := map[string]map[string]bool{} // collection → owning links
+	for _, p := range m.files.Policies {
+		for _, perm := range p.Permissions {
+			f, ok := perm.Filter.(map[string]any)
+			if !ok {
+				continue
+			}
+			for k := range ownerKeys(f) {
+				// A person is not owned by an organisation (one may be in
+				// several): putting someone on a crew moves nothing.
+				if target, o2m, rel := m.cat.Related(perm.Collection, k); rel && !o2m && target != "directus_users" && m.subject["b"][target] != "" {
+					if links[perm.Collection] == nil {
+						links[perm.Collection] = map[string]bool{}
+					}
+					links[perm.Collection][k] = true
+				}
+			}
+		}
+	}
+	tried := 0
+	for _, coll := range sortedKeys(links) {
+		for _, link := range sortedKeys(links[coll]) {
+			target, _, _ := m.cat.Related(coll, link)
+			id, to := m.subject["a"][coll], m.subject["b"][target]
+			for _, tr := range testers {
+				tried++
+				status, msg := m.send(t, tr, http.MethodPatch, path(coll, id), nil, map[string]any{link: to})
+				if status/100 == 2 || (status != http.StatusForbidden && !(tr.id == "" && status == http.StatusUnauthorized)) {
+					t.Errorf("%s moves %s %s into organisation b (%s → %s): HTTP %d %s, want 403", tr.name, coll, id, link, to, status, msg)
+				}
+			}
+			var now map[string]any
+			if err := m.admin.Do(ctx, http.MethodGet, path(coll, id), url.Values{"fields": {link}}, nil, &now); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(now[link]) != fmt.Sprint(m.item(coll, id)[link]) {
+				t.Errorf("%s %s: %s is now %v, was %v", coll, id, link, now[link], m.item(coll, id)[link])
+			}
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no owning link found in the files: the move attempts test nothing")
+	}
+	t.Logf("%d attempts to move an item into another organisation, all refused", tried)
+}
+
+// ownerKeys are the fields a rule starts from, through _and and _or.
+func ownerKeys(f map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for k, v := range f {
+		if k != "_and" && k != "_or" {
+			out[k] = true
+			continue
+		}
+		list, _ := v.([]any)
+		for _, sub := range list {
+			if sf, ok := sub.(map[string]any); ok {
+				for kk := range ownerKeys(sf) {
+					out[kk] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func tokenOption(tr tester) []directusctl.ClientOption {
@@ -272,7 +390,28 @@ func (m *matrix) organisation(t *testing.T, org string) []tester {
 	sub["waypoints"] = dz
 	sub["speed_limit_zones"] = m.create(t, "speed_limit_zones", map[string]any{"segment_id": sg, "name": "DZ1–FZ1", "limit_kmh": 50,
 		"start_waypoint_id": dz, "end_waypoint_id": fz})
+	// Timing: a rule, the entry's start in the special, a crossing of its
+	// entry geofence, a penalty priced by the rule, a provisional result.
+	f := m.create(t, "penalty_formulas", formula(ev, "missed-cp"))
+	sub["penalty_formulas"] = f
+	sub["entry_segment_starts"] = m.create(t, "entry_segment_starts", map[string]any{"entry_id": n, "segment_id": sg, "start_position": 1})
+	sub["entry_crossings"] = m.create(t, "entry_crossings", map[string]any{"entry_id": n, "geofence_id": gf, "ts": "2026-06-07T08:00:00Z", "kind": "entered"})
+	sub["entry_penalties"] = m.create(t, "entry_penalties", penalty(n, sg, f, "cp-1"))
+	sub["stage_results"] = m.create(t, "stage_results", map[string]any{"entry_id": n, "stage_id": st, "elapsed_seconds": 3600,
+		"penalty_seconds": 900, "total_seconds": 4500})
 	return testers
+}
+
+// formula is a one-bracket rule of event: 15 minutes per CP missed.
+func formula(event, key string) map[string]any {
+	return map[string]any{"event_id": event, "rule_key": key, "version": 1, "supersedes": 0, "type": "missed_control", "qualifier": "CP",
+		"belongs_to_type": "event", "offence_min": 0, "operator": "per_unit_over", "per": 1, "penalty": 900}
+}
+
+// penalty is a computed penalty of entry in segment, priced by formula.
+func penalty(entry, segment, formula, offence string) map[string]any {
+	return map[string]any{"entry_id": entry, "segment_id": segment, "type": "missed_control", "qualifier": "CP", "offence_key": offence,
+		"formula_id": formula, "formula_snapshot": map[string]any{"rule_key": "missed-cp"}, "inputs": map[string]any{"value": 1}, "seconds": 900}
 }
 
 // square is a small polygon near Tirana, moved east by n hundredths of a
@@ -363,6 +502,22 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 	case "speed_limit_zones":
 		name := fmt.Sprintf("Zone %d", n)
 		return map[string]any{"segment_id": sub["segments"], "name": name, "limit_kmh": 30, "area": square(n)}, "name", name
+	case "penalty_formulas":
+		key := fmt.Sprintf("rule-%d", n)
+		return formula(sub["events"], key), "rule_key", key
+	case "entry_segment_starts":
+		seg := m.create(t, "segments", map[string]any{"stage_id": sub["stages"], "code": fmt.Sprintf("T%d", n), "name": "Liaison",
+			"sort_order": 200 + n, "type": "liaison"})
+		return map[string]any{"entry_id": sub["entries"], "segment_id": seg, "start_position": 1}, "segment_id", seg
+	case "entry_crossings":
+		ts := time.Date(2026, 6, 7, 9, 0, n, 0, time.UTC).Format(time.RFC3339)
+		return map[string]any{"entry_id": sub["entries"], "geofence_id": sub["geofences"], "ts": ts, "kind": "left"}, "ts", ts
+	case "entry_penalties":
+		key := fmt.Sprintf("cp-%d", 100+n)
+		return penalty(sub["entries"], sub["segments"], sub["penalty_formulas"], key), "offence_key", key
+	case "stage_results":
+		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 300 + n})
+		return map[string]any{"entry_id": sub["entries"], "stage_id": st, "penalty_seconds": 0}, "stage_id", st
 	case "directus_users":
 		email := fmt.Sprintf("new%d@example.com", n)
 		return map[string]any{"email": email, "password": newUserPassword}, "email", email
@@ -410,6 +565,7 @@ func (m *matrix) cell(t *testing.T, tr tester, coll, action, org string) bool {
 	case "read":
 		want, why = m.allowed(tr, coll, action, m.item(coll, subject), "")
 		status, body = m.send(t, tr, http.MethodGet, path(coll, subject), url.Values{"fields": {m.cat.PrimaryKey(coll)}}, nil)
+		m.graphqlRead(t, tr, coll, subject, label, want, why)
 	case "update":
 		field := m.updateField(t, coll)
 		rec := m.item(coll, subject)
@@ -449,6 +605,74 @@ func (m *matrix) cell(t *testing.T, tr tester, coll, action, org string) bool {
 		t.Errorf("%s: refused, but with HTTP %d (%s); want 403", label, status, body)
 	}
 	return want
+}
+
+// graphqlRead reads the same item through GraphQL (/graphql, or
+// /graphql/system for directus_users) and compares the answer with the
+// files': allowed, the item comes back; refused, it comes back null, or
+// the query is refused because the person's GraphQL schema has no such
+// collection (Directus builds each person's schema from their
+// permissions).
+func (m *matrix) graphqlRead(t *testing.T, tr tester, coll, id, label string, want bool, why string) {
+	t.Helper()
+	endpoint, field := "/graphql", coll+"_by_id"
+	if coll == "directus_users" {
+		endpoint, field = "/graphql/system", "users_by_id"
+	}
+	pk := m.cat.PrimaryKey(coll)
+	status, raw, doc := m.graphql(t, tr, endpoint, fmt.Sprintf("query { %s(id: %q) { %s } }", field, id, pk))
+	var item map[string]any
+	_ = json.Unmarshal(doc.Data[field], &item)
+	got := item != nil && fmt.Sprint(item[pk]) == id
+	for _, e := range doc.Errors {
+		if e.Extensions.Code != "FORBIDDEN" && e.Extensions.Code != "GRAPHQL_VALIDATION" {
+			t.Errorf("%s through GraphQL: HTTP %d, error %s %s; want the item or a refusal", label, status, e.Extensions.Code, e.Message)
+		}
+	}
+	switch {
+	case want && !got:
+		t.Errorf("%s through GraphQL: refused (HTTP %d: %s); the files allow it (%s)", label, status, raw, why)
+	case !want && got:
+		t.Errorf("%s through GraphQL: Directus gave the item (%s); the files refuse it (%s)", label, raw, why)
+	}
+}
+
+type graphqlAnswer struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string `json:"message"`
+		Extensions struct {
+			Code string `json:"code"`
+		} `json:"extensions"`
+	} `json:"errors"`
+}
+
+// graphql sends one query as the tester.
+func (m *matrix) graphql(t *testing.T, tr tester, endpoint, query string) (int, []byte, graphqlAnswer) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+endpoint, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if tr.token != "" {
+		req.Header.Set("Authorization", "Bearer "+tr.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GraphQL %s: %v", query, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GraphQL %s: %v", query, err)
+	}
+	var doc graphqlAnswer
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("GraphQL %s: HTTP %d, not JSON: %s", query, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, raw, doc
 }
 
 func path(coll, id string) string {

@@ -33,12 +33,14 @@ func TestMain(m *testing.M) { os.Exit(testdb.Main(m, &pg)) }
 // as the image does (snapshot, db-init pre and post), proves the live
 // schema is the committed snapshot, then starts Directus with the
 // repository's extensions and makes every rule of
-// docs/data-model-phase1.md and docs/data-model-phase2.md refuse (and
-// allow) writes through the REST API.
+// docs/data-model-phase1.md, docs/data-model-phase2.md and
+// docs/data-model-phase3.md refuse (and allow) writes through the REST
+// API; and connects as the processor's role to prove what it may do.
 func TestSchema(t *testing.T) {
 	dbURL := pg.New(t)
 	start := time.Now()
-	testdirectus.Provision(t, dbURL)
+	processor := newProcessorRole()
+	testdirectus.Provision(t, dbURL, processor.env()...)
 	t.Logf("provisioned in %s", time.Since(start).Round(time.Millisecond))
 
 	t.Run("live snapshot equals the committed one", func(t *testing.T) {
@@ -71,6 +73,14 @@ func TestSchema(t *testing.T) {
 		f := d.courseFixture(t)
 		spatialQueriesUseGiST(t, dbURL, f.event, f.ss1)
 	})
+
+	d.mustLoadExtension("trm-timing")
+	t.Run("timing: every Phase 3 rule refuses through REST with its sentence", d.timingRules)
+	t.Run("timing: a used formula is never edited; a new version is accepted", d.usedFormulaIsNeverEdited)
+	t.Run("timing: a duplicate crossing is absorbed", func(t *testing.T) { d.duplicateCrossingIsAbsorbed(t, dbURL) })
+	t.Run("timing: official results are frozen until reopened", func(t *testing.T) { d.officialResultsAreFrozen(t, dbURL) })
+	t.Run("timing: a penalty is overridden with a reason, recorded with who", d.penaltyOverride)
+	t.Run("timing: the processor's role may do exactly what it needs", func(t *testing.T) { d.processorRoleMatrix(t, dbURL, processor) })
 }
 
 // liveSnapshotEqualsCommitted pulls the live schema with Directus's CLI
@@ -103,12 +113,13 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 		_ = diff.WriteText(&b, snapshot.TextOptions{})
 		t.Fatalf("the live schema differs from snapshots/schema.yaml:\n%s", b.String())
 	}
-	// The committed snapshot is the Phase 2 one (Phase 1 and the course, in
-	// their folders), not an empty file that trivially matches an empty
-	// database.
-	want := []string{"classes", "course", "devices", "entries", "entry_crew", "entry_devices", "event", "events", "geofences",
-		"organisation", "organization_devices", "organization_users", "organization_vehicles", "organizations",
-		"segments", "speed_limit_zones", "stages", "vehicles", "waypoints"}
+	// The committed snapshot is the Phase 3 one (Phase 1, the course and
+	// timing, in their folders), not an empty file that trivially matches
+	// an empty database.
+	want := []string{"classes", "course", "devices", "entries", "entry_crew", "entry_crossings", "entry_devices", "entry_penalties",
+		"entry_segment_starts", "event", "events", "geofences", "organisation", "organization_devices", "organization_users",
+		"organization_vehicles", "organizations", "penalty_formulas", "segments", "speed_limit_zones", "stage_results", "stages",
+		"timing", "vehicles", "waypoints"}
 	var got []string
 	for _, c := range committed.Collections {
 		got = append(got, c.Name())
@@ -158,7 +169,7 @@ func enumerationChecksAreTheCatalog(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	quoted := regexp.MustCompile(`'([^']*)'`)
-	for _, e := range append(catalog.Phase1(), catalog.Phase2()...) {
+	for _, e := range slices.Concat(catalog.Phase1(), catalog.Phase2(), catalog.Phase3()) {
 		for name, c := range checks {
 			if e.Open && c.table == e.Collection && slices.Equal(c.columns, []string{e.Field}) {
 				t.Errorf("%s is open (other values allowed) but the CHECK %s restricts it: %s", e.Key(), name, c.def)

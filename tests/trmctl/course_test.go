@@ -99,7 +99,7 @@ func decodeCourseJSON(t *testing.T, out string) courseJSON {
 	return got
 }
 
-func writeTemp(t *testing.T, name, content string) string {
+func writeTemp(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {

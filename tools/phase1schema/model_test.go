@@ -21,55 +21,55 @@ func TestModel(t *testing.T) {
 	created := map[string]bool{"directus_users": true}
 	aliases := map[string]bool{}
 	for _, c := range cs {
-		if c.icon == "" || c.note == "" || c.displayTemplate == "" {
-			t.Errorf("%s: icon, note and display template are required", c.name)
+		if c.Icon == "" || c.Note == "" || c.DisplayTemplate == "" {
+			t.Errorf("%s: icon, note and display template are required", c.Name)
 		}
-		if f := c.fields[0]; !f.pk || f.name != "id" || f.kind != "uuid" {
-			t.Errorf("%s: the first field must be the uuid primary key id", c.name)
+		if f := c.Fields[0]; !f.PK || f.Name != "id" || f.Kind != "uuid" {
+			t.Errorf("%s: the first field must be the uuid primary key id", c.Name)
 		}
-		for _, f := range c.fields {
-			if f.width != "half" && f.width != "full" {
-				t.Errorf("%s.%s: width %q", c.name, f.name, f.width)
+		for _, f := range c.Fields {
+			if f.Width != "half" && f.Width != "full" {
+				t.Errorf("%s.%s: width %q", c.Name, f.Name, f.Width)
 			}
 			switch {
-			case f.relation != nil:
-				if !created[f.relation.related] {
-					t.Errorf("%s.%s references %s, which is not created before it", c.name, f.name, f.relation.related)
+			case f.Relation != nil:
+				if !created[f.Relation.Related] {
+					t.Errorf("%s.%s references %s, which is not created before it", c.Name, f.Name, f.Relation.Related)
 				}
 				want := "RESTRICT"
-				if c.name == "entry_devices" && f.name == "assigned_user_id" {
+				if c.Name == "entry_devices" && f.Name == "assigned_user_id" {
 					want = "SET NULL"
 				}
-				if f.relation.onDelete != want {
-					t.Errorf("%s.%s: on delete %s, want %s", c.name, f.name, f.relation.onDelete, want)
+				if f.Relation.OnDelete != want {
+					t.Errorf("%s.%s: on delete %s, want %s", c.Name, f.Name, f.Relation.OnDelete, want)
 				}
-				if f.relation.oneField != "" {
-					aliases[f.relation.related+"."+f.relation.oneField] = true
+				if f.Relation.OneField != "" {
+					aliases[f.Relation.Related+"."+f.Relation.OneField] = true
 				}
-			case f.kind == "alias":
-				if !slices.Contains(f.special, "o2m") {
-					t.Errorf("%s.%s: an alias must be an o2m", c.name, f.name)
+			case f.Kind == "alias":
+				if !slices.Contains(f.Special, "o2m") {
+					t.Errorf("%s.%s: an alias must be an o2m", c.Name, f.Name)
 				}
-			case f.iface == "select-dropdown":
-				cs, _ := f.options["choices"].([]map[string]any)
+			case f.Iface == "select-dropdown":
+				cs, _ := f.Options["choices"].([]map[string]any)
 				if len(cs) == 0 {
-					t.Errorf("%s.%s: a dropdown without choices", c.name, f.name)
+					t.Errorf("%s.%s: a dropdown without choices", c.Name, f.Name)
 				}
 				for _, ch := range cs {
 					if ch["text"] == "" || ch["value"] == "" {
-						t.Errorf("%s.%s: choice %v lacks a label or value", c.name, f.name, ch)
+						t.Errorf("%s.%s: choice %v lacks a label or value", c.Name, f.Name, ch)
 					}
 				}
 			}
 		}
-		created[c.name] = true
+		created[c.Name] = true
 	}
 	for _, c := range cs {
-		for _, f := range c.fields {
-			if f.kind == "alias" && !aliases[c.name+"."+f.name] {
-				t.Errorf("%s.%s: no relation names it as its one_field", c.name, f.name)
+		for _, f := range c.Fields {
+			if f.Kind == "alias" && !aliases[c.Name+"."+f.Name] {
+				t.Errorf("%s.%s: no relation names it as its one_field", c.Name, f.Name)
 			}
-			delete(aliases, c.name+"."+f.name)
+			delete(aliases, c.Name+"."+f.Name)
 		}
 	}
 	if len(aliases) > 0 {
@@ -133,13 +133,5 @@ func TestPrint(t *testing.T) {
 	}
 	if n := strings.Count(joined, "/relations"); n != 16 {
 		t.Errorf("%d relations, want 16", n)
-	}
-}
-
-func TestRefusesWithoutToken(t *testing.T) {
-	t.Setenv("DIRECTUS_TOKEN", "")
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "DIRECTUS_TOKEN") {
-		t.Errorf("exit %d: %s", code, errb.String())
 	}
 }

@@ -20,7 +20,7 @@ func TestModel(t *testing.T) {
 	want := []string{"stages", "geofences", "segments", "waypoints", "speed_limit_zones"}
 	var names []string
 	for _, c := range cs {
-		names = append(names, c.name)
+		names = append(names, c.Name)
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("collections %v, want %v in this order", names, want)
@@ -28,47 +28,47 @@ func TestModel(t *testing.T) {
 	created := map[string]bool{"events": true}
 	aliases := map[string]bool{}
 	for _, c := range cs {
-		if c.icon == "" || c.note == "" || c.displayTemplate == "" || c.group != "course" {
-			t.Errorf("%s: icon, note, display template and the course folder are required", c.name)
+		if c.Icon == "" || c.Note == "" || c.DisplayTemplate == "" || c.Group != "course" {
+			t.Errorf("%s: icon, note, display template and the course folder are required", c.Name)
 		}
-		if f := c.fields[0]; !f.pk || f.name != "id" || f.kind != "uuid" {
-			t.Errorf("%s: the first field must be the uuid primary key id", c.name)
+		if f := c.Fields[0]; !f.PK || f.Name != "id" || f.Kind != "uuid" {
+			t.Errorf("%s: the first field must be the uuid primary key id", c.Name)
 		}
-		for _, f := range c.fields {
-			if f.width != "half" && f.width != "full" {
-				t.Errorf("%s.%s: width %q", c.name, f.name, f.width)
+		for _, f := range c.Fields {
+			if f.Width != "half" && f.Width != "full" {
+				t.Errorf("%s.%s: width %q", c.Name, f.Name, f.Width)
 			}
 			switch {
-			case f.relation != nil:
+			case f.Relation != nil:
 				// A self-reference (the start order's input stage) is
 				// created with its collection.
-				if !created[f.relation.related] && f.relation.related != c.name {
-					t.Errorf("%s.%s references %s, which is not created before it", c.name, f.name, f.relation.related)
+				if !created[f.Relation.Related] && f.Relation.Related != c.Name {
+					t.Errorf("%s.%s references %s, which is not created before it", c.Name, f.Name, f.Relation.Related)
 				}
-				if f.relation.oneField != "" {
-					aliases[f.relation.related+"."+f.relation.oneField] = true
+				if f.Relation.OneField != "" {
+					aliases[f.Relation.Related+"."+f.Relation.OneField] = true
 				}
-			case f.kind == "alias":
-				if !slices.Contains(f.special, "o2m") {
-					t.Errorf("%s.%s: an alias must be an o2m", c.name, f.name)
+			case f.Kind == "alias":
+				if !slices.Contains(f.Special, "o2m") {
+					t.Errorf("%s.%s: an alias must be an o2m", c.Name, f.Name)
 				}
-			case strings.HasPrefix(f.kind, "geometry."):
-				if f.iface != "map" {
-					t.Errorf("%s.%s: a geometry is edited on the map", c.name, f.name)
+			case strings.HasPrefix(f.Kind, "geometry."):
+				if f.Iface != "map" {
+					t.Errorf("%s.%s: a geometry is edited on the map", c.Name, f.Name)
 				}
 			}
 		}
-		created[c.name] = true
+		created[c.Name] = true
 	}
 	for _, f := range eventAliases() {
-		if !aliases["events."+f.name] {
-			t.Errorf("events.%s: no relation names it as its one_field", f.name)
+		if !aliases["events."+f.Name] {
+			t.Errorf("events.%s: no relation names it as its one_field", f.Name)
 		}
-		delete(aliases, "events."+f.name)
+		delete(aliases, "events."+f.Name)
 	}
 	for _, c := range cs {
-		for _, f := range c.fields {
-			delete(aliases, c.name+"."+f.name)
+		for _, f := range c.Fields {
+			delete(aliases, c.Name+"."+f.Name)
 		}
 	}
 	if len(aliases) > 0 {
@@ -87,13 +87,13 @@ func TestDropdownsAreLibCourseEnumerations(t *testing.T) {
 		"waypoints.type":              strs(course.WaypointTypes()),
 	}
 	for _, c := range collections() {
-		for _, f := range c.fields {
-			if f.iface != "select-dropdown" {
+		for _, f := range c.Fields {
+			if f.Iface != "select-dropdown" {
 				continue
 			}
-			key := c.name + "." + f.name
+			key := c.Name + "." + f.Name
 			var got []string
-			for _, ch := range f.options["choices"].([]map[string]any) {
+			for _, ch := range f.Options["choices"].([]map[string]any) {
 				got = append(got, ch["value"].(string))
 				if ch["text"] == "" || ch["text"] == ch["value"] && key != "waypoints.type" {
 					t.Errorf("%s: choice %v has no label of its own", key, ch)
@@ -169,13 +169,5 @@ func TestPrint(t *testing.T) {
 	joined := strings.Join(paths, " ")
 	if !regexp.MustCompile(`^(POST /collections ){3}(PATCH /collections/\S+ ){11}(POST /collections ){5}(POST /fields/\S+ ){5}(POST /relations ?){10}$`).MatchString(joined) {
 		t.Errorf("order of requests: %s", joined)
-	}
-}
-
-func TestRefusesWithoutToken(t *testing.T) {
-	t.Setenv("DIRECTUS_TOKEN", "")
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), nil, &out, &errb); code != 2 || !strings.Contains(errb.String(), "DIRECTUS_TOKEN") {
-		t.Errorf("exit %d: %s", code, errb.String())
 	}
 }
