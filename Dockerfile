@@ -7,7 +7,10 @@
 
 # Static build of the entrypoint. GOWORK=off: the applications' module
 # (the repository root, with replace directives to the libraries) is the
-# whole build list; the test module (tests/) is never downloaded.
+# whole build list; the test module (tests/) is never downloaded. The
+# binary carries lib/directusctl/provision.mjs (go:embed), the script it
+# runs with the image's Node to bootstrap, plan and apply in one process
+# (docs/boot-provisioner.md): copying lib/ is what puts it in the image.
 FROM golang:1.26-alpine AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -72,7 +72,7 @@ bench: deps directus extensions ## benchmarks (figures for the issue notes)
 	go test -run '^$$' -bench . -benchmem -timeout $(TEST_TIMEOUT) $(PKGS)
 
 fuzz: ## run each fuzz target for FUZZTIME
-	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/course ./internal/seed ./internal/boot ./internal/access ./internal/settings; do \
+	@for pkg in ./lib/migrations ./lib/snapshot ./lib/rules ./lib/directusctl ./lib/course ./internal/seed ./internal/boot ./internal/access ./internal/settings; do \
 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \

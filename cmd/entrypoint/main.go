@@ -9,10 +9,11 @@
 // Directus install: a bad one exits 2, naming each. Any other failure
 // stops the boot with exit code 1. Either way the last log line names the
 // failing step and the fix. SIGTERM, SIGINT or SIGHUP before the start
-// stops it cleanly: every step is transactional, the Directus CLI it runs
-// is stopped with it (and killed by the kernel if the entrypoint itself
-// is killed), and its temporary folders are removed. No secret reaches
-// the log: every line goes through the settings' Redactor.
+// stops it cleanly: every step is transactional, the Directus process it
+// runs is stopped with it (and killed by the kernel if the entrypoint
+// itself is killed), and an apply it had not committed is rolled back.
+// No secret reaches the log: every line goes through the settings'
+// Redactor.
 package main
 
 import (
@@ -100,6 +101,10 @@ func failed(ctx context.Context, stderr io.Writer, log *slog.Logger, red *settin
 	if errors.As(err, &ce) && ce.Output != "" {
 		fmt.Fprintf(stderr, "--- directus %s output (tail) ---\n%s\n---\n", ce.Command, red.String(ce.Output))
 	}
+	var ee *directusctl.ProvisionerExitError
+	if errors.As(err, &ee) && ee.Output != "" {
+		fmt.Fprintf(stderr, "--- directus provisioner output (tail) ---\n%s\n---\n", red.String(tail(ee.Output, 4000)))
+	}
 	if ctx.Err() != nil {
 		fix = "stopped by a signal before Directus started; every step is transactional, so nothing is half-applied"
 	}
@@ -119,4 +124,11 @@ func redactAttr(red *settings.Redactor) func([]string, slog.Attr) slog.Attr {
 		}
 		return a
 	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }

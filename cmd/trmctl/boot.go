@@ -57,11 +57,15 @@ func newBootPlanCmd(a *app) *cobra.Command {
 		Long: `Show what the entrypoint would do against the database now: whether a warm
 reboot would take the fast path, the db-init files it would apply, whether
 it would run Directus bootstrap, and the schema plan with every destructive
-change it would refuse. Changes nothing and takes no lock; the schema plan
-costs one Directus CLI snapshot (a few seconds).
+change it would refuse. Changes nothing and takes no lock. On a database
+with Directus installed the schema plan needs Directus's view of the live
+schema: it starts the Directus process the entrypoint uses (a few
+seconds); on a database without Directus the plan is to create everything,
+and no Directus process is started.
 
 The entrypoint's settings apply (TRM_SCHEMA_APPLY, TRM_ALLOW_DESTRUCTIVE, ...).
-Exit 1 when the boot would stop (guard violation or refused change), 2 when
+Exit 1 when the boot would stop (guard violation, refused change, or a
+deletion in Directus's own diff that the plan does not show), 2 when
 a setting, the committed snapshot or a db-init file is bad (the entrypoint
 exits 2 on them too).
 
@@ -70,7 +74,8 @@ entrypoint then does exactly this against the same database.
 
 JSON shape (--json): {"fast_path": bool, "reason": "...", "pending": [...],
 "violations": [...], "bootstrap": bool, "bootstrap_reason": "...",
-"schema": <snapshot diff JSON or null>, "refused": ["collection:foo", ...]}`,
+"schema": <snapshot diff JSON or null>, "refused": ["collection:foo", ...],
+"unplanned": ["delete fields foo.bar", ...]}`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.bootConfig()
@@ -121,10 +126,14 @@ func writeBootPlanJSON(a *app, p *boot.Plan) error {
 	for _, c := range p.Refused {
 		refused = append(refused, settings.AllowKey(c))
 	}
+	unplanned := make([]string, 0, len(p.Unplanned))
+	for _, e := range p.Unplanned {
+		unplanned = append(unplanned, e.String())
+	}
 	return writeJSON(a.io.out, map[string]any{
 		"fast_path": p.FastPath, "reason": p.Reason, "pending": migrationsJSON(p.Pending),
 		"violations": violationsJSON(p.Violations), "bootstrap": p.Bootstrap, "bootstrap_reason": p.BootstrapReason,
-		"schema": schema, "refused": refused,
+		"schema": schema, "refused": refused, "unplanned": unplanned,
 	})
 }
 
@@ -161,6 +170,12 @@ func printBootPlan(a *app, p *boot.Plan) {
 			fmt.Fprintf(w, "  %s\n", boot.Describe(c))
 		}
 		fmt.Fprintf(w, "allow with TRM_ALLOW_DESTRUCTIVE=%s\n", strings.Join(keys, ","))
+	}
+	if len(p.Unplanned) > 0 {
+		fmt.Fprintf(w, "\n%s: Directus's own diff would delete what the plan does not show as destructive; the boot would stop:\n", paint(a.colour(), "31;1", "unplanned"))
+		for _, e := range p.Unplanned {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
 	}
 }
 

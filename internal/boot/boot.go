@@ -9,7 +9,6 @@
 package boot
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -81,9 +80,11 @@ type Booter struct {
 	cfg       *Config
 	log       *slog.Logger
 	committed *snapshot.Snapshot
-	state     State // what this boot will record: version and snapshot hash
-	source    []migrations.Migration
-	by        string
+	// committedJSON is committed as Directus reads a snapshot.
+	committedJSON []byte
+	state         State // what this boot will record: version and snapshot hash
+	source        []migrations.Migration
+	by            string
 }
 
 // New reads and checks the committed snapshot, the db-init files and the
@@ -123,6 +124,9 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 			return nil, &StepError{Step: "config", Err: err, Fix: "fix the patterns in TRM_SNAPSHOT_EXCLUDE"}
 		} else if owned {
 			b.committed, _ = s.Exclude(cfg.Exclude...)
+		}
+		if b.committedJSON, err = b.committed.MarshalJSON(); err != nil {
+			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
 		}
 	}
 	var err error
@@ -257,9 +261,14 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		}
 		conn.Release()
 	}()
+	// The boot's Directus process: started when the decision needs the
+	// live schema, else right after it, so that loading Directus overlaps
+	// db-init.
+	n := newNode(b.cfg.CLI)
+	defer n.close()
 	// Another replica may have provisioned while this one waited.
 	t = time.Now()
-	plan, err := b.decide(ctx, pool, prov)
+	plan, err := b.decide(ctx, pool, prov, n)
 	if err != nil {
 		return nil, err
 	}
@@ -274,26 +283,35 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 		return out, err
 	}
 	b.step("plan", t, "pending", len(plan.Pending), "bootstrap", plan.Bootstrap, "schema", summary(plan.Schema))
+	if plan.Bootstrap || b.cfg.SchemaApply != settings.ApplySkip {
+		n.start(ctx)
+	}
 
 	changed := false
-	if n, err := b.dbInit(ctx, prov, migrations.PhasePre, out); err != nil {
+	if applied, err := b.dbInit(ctx, prov, migrations.PhasePre, out); err != nil {
 		return out, err
-	} else if n > 0 {
+	} else if applied > 0 {
 		changed = true
 	}
 	if plan.Bootstrap {
 		t = time.Now()
-		if _, err := b.cfg.CLI.Bootstrap(ctx); err != nil {
-			return out, &StepError{Step: "bootstrap", Err: err, Fix: "read Directus's error above; check " + b.cfg.Database.Fix() + " and that the database user may create tables"}
+		d, err := b.process(ctx, n)
+		if err != nil {
+			return out, err
+		}
+		res, err := d.Bootstrap(ctx)
+		if err != nil {
+			return out, &StepError{Step: "bootstrap", Err: err, Fix: b.stepFix("bootstrap", err)}
 		}
 		out.Bootstrapped, changed = true, true
-		b.step("bootstrap", t, "directus", b.state.DirectusVersion, "reason", plan.BootstrapReason)
+		b.step("bootstrap", t, "directus", b.state.DirectusVersion, "reason", plan.BootstrapReason, "installed", res.Installed, "migrations", res.Migrations)
 	} else {
 		b.log.Info("bootstrap", "step", "bootstrap", "result", "skipped: "+plan.BootstrapReason)
 	}
-	if err := b.schema(ctx, plan, changed, out); err != nil {
+	if err := b.schema(ctx, n, plan, changed, out); err != nil {
 		return out, err
 	}
+	n.close()
 	if _, err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
 		return out, err
 	}
@@ -348,6 +366,9 @@ func (b *Booter) refuse(p *Plan) error {
 	}
 	if len(p.Refused) > 0 {
 		return b.destructive(p.Refused)
+	}
+	if len(p.Unplanned) > 0 {
+		return b.unplannedStop(p.Unplanned)
 	}
 	return nil
 }
@@ -470,24 +491,6 @@ func (b *Booter) dbInit(ctx context.Context, prov *migrations.Provider, phase mi
 	return len(res.Applied), nil
 }
 
-// livePlan snapshots the live schema with the Directus CLI and diffs it
-// against the committed snapshot, both without db-init's tables.
-func (b *Booter) livePlan(ctx context.Context) (full, live *snapshot.Snapshot, plan *snapshot.Result, err error) {
-	raw, _, err := b.cfg.CLI.Snapshot(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	// The limit the operator set for the committed snapshot: the live
-	// schema it is applied to is about as large.
-	if full, err = snapshot.Parse("live schema", raw, snapshot.WithMaxSize(b.cfg.SnapshotMaxSize)); err != nil {
-		return nil, nil, nil, err
-	}
-	if live, err = full.Exclude(b.cfg.Exclude...); err != nil {
-		return nil, nil, nil, err
-	}
-	return full, live, snapshot.Diff(live, b.committed), nil
-}
-
 // refused lists the destructive changes the operator did not allow.
 func (b *Booter) refused(plan *snapshot.Result) []snapshot.Change {
 	var out []snapshot.Change
@@ -497,97 +500,4 @@ func (b *Booter) refused(plan *snapshot.Result) []snapshot.Change {
 		}
 	}
 	return out
-}
-
-// schema executes the plan's schema part. When db-init or bootstrap
-// changed the database after the decision, the plan is made again from
-// the live schema, and its refusals checked again.
-func (b *Booter) schema(ctx context.Context, p *Plan, changed bool, out *Outcome) error {
-	if b.cfg.SchemaApply == settings.ApplySkip {
-		b.log.Info("schema", "step", "schema", "result", "skipped (TRM_SCHEMA_APPLY=skip)")
-		return nil
-	}
-	t := time.Now()
-	full, live, plan := p.liveFull, p.live, p.Schema
-	if changed || live == nil {
-		var err error
-		if full, live, plan, err = b.livePlan(ctx); err != nil {
-			return &StepError{Step: "schema-plan", Err: err, Fix: "read Directus's error above"}
-		}
-	}
-	out.Schema = plan
-	sum := plan.Summary()
-	b.step("schema-plan", t, "create", sum.Create, "update", sum.Update, "delete", sum.Delete, "destructive", sum.Destructive)
-	if plan.Empty() {
-		return nil
-	}
-	if refused := b.refused(plan); len(refused) > 0 {
-		return b.destructive(refused)
-	}
-	if b.cfg.SchemaApply == settings.ApplyDryRun {
-		var buf bytes.Buffer
-		_ = plan.WriteText(&buf, snapshot.TextOptions{})
-		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-			b.log.Info("schema plan", "step", "schema-plan", "change", line)
-		}
-		b.log.Info("schema", "step", "schema-apply", "result", "not applied (TRM_SCHEMA_APPLY=dry-run)")
-		return nil
-	}
-	t = time.Now()
-	if err := b.apply(ctx, full, live); err != nil {
-		return &StepError{Step: "schema-apply", Err: err, Fix: "the apply ran in one transaction and was rolled back; read Directus's error above"}
-	}
-	out.Applied = true
-	b.step("schema-apply", t)
-	t = time.Now()
-	_, _, after, err := b.livePlan(ctx)
-	if err != nil {
-		return &StepError{Step: "schema-verify", Err: err, Fix: "read Directus's error above"}
-	}
-	if !after.Empty() {
-		var buf bytes.Buffer
-		_ = after.WriteText(&buf, snapshot.TextOptions{})
-		return &StepError{Step: "schema-verify", Err: fmt.Errorf("after the apply the live schema still differs from the committed snapshot:\n%s", buf.String()),
-			Fix: "Directus did not apply everything; report this with the lines above. Boot stops rather than run on a schema it did not expect"}
-	}
-	b.step("schema-verify", t, "result", "live schema equals the committed snapshot")
-	return nil
-}
-
-// apply hands Directus the committed snapshot plus the live definitions
-// of db-init's tables, so that an apply, which deletes whatever its file
-// lacks, never touches them.
-func (b *Booter) apply(ctx context.Context, liveFull, live *snapshot.Snapshot) error {
-	merged := b.committed.Clone()
-	kept := map[string]bool{}
-	for _, c := range live.Collections {
-		kept["c:"+c.Name()] = true
-	}
-	for _, f := range live.Fields {
-		kept["f:"+f.Collection()+"."+f.Name()] = true
-	}
-	for _, r := range live.Relations {
-		kept["r:"+r.Collection()+"."+r.Field()] = true
-	}
-	for _, c := range liveFull.Collections {
-		if !kept["c:"+c.Name()] {
-			merged.Collections = append(merged.Collections, c)
-		}
-	}
-	for _, f := range liveFull.Fields {
-		if !kept["f:"+f.Collection()+"."+f.Name()] {
-			merged.Fields = append(merged.Fields, f)
-		}
-	}
-	for _, r := range liveFull.Relations {
-		if !kept["r:"+r.Collection()+"."+r.Field()] {
-			merged.Relations = append(merged.Relations, r)
-		}
-	}
-	data, err := merged.YAML()
-	if err != nil {
-		return err
-	}
-	_, err = b.cfg.CLI.ApplySnapshot(ctx, data)
-	return err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"git.dev.trmtracking.org/trm/directus/internal/settings"
+	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 )
@@ -33,19 +34,31 @@ type Plan struct {
 	// Refused are the destructive changes TRM_ALLOW_DESTRUCTIVE does not
 	// allow: the boot stops on them before changing anything.
 	Refused []snapshot.Change
+	// Unplanned are deletions in Directus's own diff (what its apply would
+	// execute) that Schema does not show as destructive: the boot stops on
+	// them before changing anything. Known only when the plan was made
+	// from the live schema.
+	Unplanned []directusctl.DiffEntry
 
 	recorded State
-	// liveFull and live are the live schema the plan was made from, kept
-	// for the apply while nothing has changed it.
-	liveFull, live *snapshot.Snapshot
+	// fresh: Directus is not installed, so Schema was made without asking
+	// Directus; its diff is made after bootstrap.
+	fresh bool
+	// directus is Directus's diff of the live schema Schema was made from,
+	// without db-init's tables: what the apply executes while nothing has
+	// changed the database since.
+	directus *directusctl.SchemaDiff
 }
 
 // WouldFail says whether the boot stops before starting Directus.
-func (p *Plan) WouldFail() bool { return len(p.Violations) > 0 || len(p.Refused) > 0 }
+func (p *Plan) WouldFail() bool {
+	return len(p.Violations) > 0 || len(p.Refused) > 0 || len(p.Unplanned) > 0
+}
 
 // Plan says what Run would do now, changing nothing and taking no lock.
-// The schema plan costs one Directus CLI snapshot when Directus is
-// installed.
+// The schema plan needs Directus's view of the live schema when Directus
+// is installed: it starts the Directus process the boot would use (a
+// few seconds) and asks it for its diff.
 func (b *Booter) Plan(ctx context.Context) (*Plan, error) {
 	pool, err := b.connect(ctx)
 	if err != nil {
@@ -56,13 +69,15 @@ func (b *Booter) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.decide(ctx, pool, prov)
+	n := newNode(b.cfg.CLI)
+	defer n.close()
+	return b.decide(ctx, pool, prov, n)
 }
 
 // decide is the boot's one decision: fast path or not and why, the
 // pending db-init files and guard violations, bootstrap or not and why,
 // the schema plan and what it would refuse.
-func (b *Booter) decide(ctx context.Context, pool *pgxpool.Pool, prov *migrations.Provider) (*Plan, error) {
+func (b *Booter) decide(ctx context.Context, pool *pgxpool.Pool, prov *migrations.Provider, n *node) (*Plan, error) {
 	p, err := b.fastPath(ctx, pool, prov)
 	if err != nil || p.FastPath {
 		return p, err
@@ -82,10 +97,16 @@ func (b *Booter) decide(ctx context.Context, pool *pgxpool.Pool, prov *migration
 		return p, nil
 	}
 	if installed {
-		if p.liveFull, p.live, p.Schema, err = b.livePlan(ctx); err != nil {
-			return nil, &StepError{Step: "schema-plan", Err: err, Fix: "read Directus's error above"}
+		if p.Schema, p.directus, err = b.livePlan(ctx, n); err != nil {
+			return nil, err
+		}
+		if p.Unplanned, err = unplanned(p.Schema, p.directus); err != nil {
+			return nil, &StepError{Step: "schema-plan", Err: err, Fix: b.stepFix("schema-plan", err)}
 		}
 	} else {
+		// Nothing of Directus exists yet: everything is created, and the
+		// plan needs no snapshot.
+		p.fresh = true
 		p.Schema = snapshot.Diff(&snapshot.Snapshot{}, b.committed)
 	}
 	p.Refused = b.refused(p.Schema)

@@ -99,3 +99,24 @@ func TestNewRefusesASnapshotOverTheSizeLimitWithoutReadingIt(t *testing.T) {
 		t.Fatalf("huge: %v", se)
 	}
 }
+
+// The live schemas the Directus process returns are bounded like the
+// committed snapshot, and the fix names the setting.
+func TestALiveSchemaOverTheSizeLimitIsRefusedNamingTheSetting(t *testing.T) {
+	b := &Booter{cfg: &Config{Config: &settings.Config{SnapshotMaxSize: 64}, Exclude: OwnedTables}}
+	live := []byte(`{"version":1,"directus":"11.17.4","vendor":"postgres","collections":[],"fields":[],"systemFields":[],"relations":[]}`)
+	_, err := b.parseLive(live)
+	var size *snapshot.SizeError
+	if !errors.As(err, &size) || size.Source != "live schema" || size.Limit != 64 {
+		t.Fatalf("got %v", err)
+	}
+	for _, step := range []string{"schema-plan", "schema-verify"} {
+		if fix := b.stepFix(step, err); !strings.Contains(fix, "TRM_SNAPSHOT_MAX_SIZE") || !strings.Contains(fix, "nothing was changed") {
+			t.Errorf("%s: fix %q", step, fix)
+		}
+	}
+	b.cfg.SnapshotMaxSize = snapshot.DefaultMaxSize
+	if _, err := b.parseLive(live); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -21,6 +21,24 @@
 // command pulls a snapshot): the program that imports this package adds
 // that, keyed on the error's type.
 //
+// # Provisioner
+//
+// [CLI.StartProvisioner] starts one Node process that runs the installed
+// Directus's own bootstrap, schema snapshot, diff and apply on request
+// ([Provisioner]), so that a boot that needs several of them pays
+// Directus's start-up once. The script it runs (provision.mjs) is
+// embedded in the package and speaks a line-delimited JSON protocol:
+// requests on its stdin, replies on its file descriptor 3, Directus's logs
+// on stdout and stderr. The caller decides; the process only does what it
+// is asked: [Provisioner.Diff] returns Directus's diff and the hash of the
+// schema it was made from, and [Provisioner.ApplyDiff] applies it in one
+// transaction only to that same schema, and returns the schema it leaves
+// while the transaction is still open ([PendingApply]): the caller
+// verifies, then commits or rolls back. Failures are typed: Directus
+// refusing or failing an operation is a [*ProvisionError] (the process
+// stays usable); a process that ends is a [*ProvisionerExitError]; a
+// reply that breaks the protocol is a [*ProvisionerProtocolError].
+//
 // # REST
 //
 // [Client] talks to a running instance: [Client.WaitHealthy], [Client.Login]

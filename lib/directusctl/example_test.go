@@ -76,3 +76,48 @@ func ExampleRedact() {
 	// postgres://trm:xxxxx@db:5432/directus?sslmode=disable
 	// host=db user=trm password=xxxxx dbname=directus
 }
+
+// A boot that bootstraps Directus, plans against the live schema and
+// applies the plan in one Node process. It needs an installed Directus and
+// a database, so it is compiled but not run here; tests/directusctl runs
+// the same sequence against Directus 11.17.4.
+func ExampleCLI_StartProvisioner() {
+	ctx := context.Background()
+	cli := &directusctl.CLI{
+		Node:   "node",
+		Script: "/directus/node_modules/@directus/api/dist/cli/run.js",
+		Dir:    "/directus",
+		Env:    []string{"DB_CLIENT=pg", "DB_HOST=127.0.0.1", "DB_DATABASE=directus", "DB_USER=directus"},
+	}
+	p, err := cli.StartProvisioner(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Close()
+	if _, err := p.Bootstrap(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	committed := []byte(`{"version":1,"directus":"11.17.4","vendor":"postgres","collections":[],"fields":[],"systemFields":[],"relations":[]}`)
+	d, err := p.Diff(ctx, committed, true)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Here the caller plans from d.Live and refuses what it must, before
+	// anything changes.
+	pending, err := p.ApplyDiff(ctx, &d.SchemaDiff)
+	var pe *directusctl.ProvisionError
+	if errors.As(err, &pe) && pe.Kind == directusctl.ProvisionStale {
+		fmt.Println("the schema changed since the plan: plan again")
+		return
+	}
+	if err != nil || pending == nil {
+		fmt.Println(err)
+		return
+	}
+	// Here the caller compares pending.Live with what it planned; nobody
+	// else sees the change until the commit.
+	fmt.Println(pending.Commit(ctx))
+}

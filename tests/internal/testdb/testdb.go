@@ -275,6 +275,24 @@ var unsafeName = regexp.MustCompile(`[^a-z0-9_]+`)
 // ends. It returns the database's URL.
 func (s *Server) New(t testing.TB) string {
 	t.Helper()
+	return s.create(t, "")
+}
+
+// Copy creates a database for the test as a copy of the database at
+// dbURL, which nothing may be connected to, and drops it when the test
+// ends. It is how a benchmark repeats a step from the same state without
+// paying again for the state.
+func (s *Server) Copy(t testing.TB, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil || strings.TrimPrefix(u.Path, "/") == "" {
+		t.Fatalf("testdb: copy: %q names no database", dbURL)
+	}
+	return s.create(t, strings.TrimPrefix(u.Path, "/"))
+}
+
+func (s *Server) create(t testing.TB, template string) string {
+	t.Helper()
 	name := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(t.Name()), "_"), "_")
 	if len(name) > 40 {
 		name = name[:40]
@@ -282,7 +300,11 @@ func (s *Server) New(t testing.TB) string {
 	name = fmt.Sprintf("trm_%s_%d_%d", name, os.Getpid(), s.seq.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := s.exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if err := s.exec(ctx, create); err != nil {
 		t.Fatalf("testdb: create database %s on the %s server: %v", name, s.Kind, err)
 	}
 	t.Cleanup(func() {
