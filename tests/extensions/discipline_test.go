@@ -46,9 +46,13 @@ func (d *disciplines) class(t *testing.T, event, code, category string) string {
 	return create(t, d.c, "classes", map[string]any{"event_id": event, "code": code, "name": code, "category": category})
 }
 
+// vehicle is a new vehicle registered with the organisation: an entry's
+// vehicle must be (db-init/post/006).
 func (d *disciplines) vehicle(t *testing.T) string {
 	t.Helper()
-	return create(t, d.c, "vehicles", map[string]any{"make": "Toyota", "model": "Hilux " + unique()})
+	id := create(t, d.c, "vehicles", map[string]any{"make": "Toyota", "model": "Hilux " + unique()})
+	create(t, d.c, "organization_vehicles", map[string]any{"organization_id": d.org, "vehicle_id": id})
+	return id
 }
 
 func (d *disciplines) classMustFit(t *testing.T) {
@@ -103,9 +107,10 @@ func (d *disciplines) motorEntryNeedsAVehicle(t *testing.T) {
 	err = d.c.UpdateItem(bg, "entries", draft, map[string]any{"vehicle_id": nil}, nil)
 	refusedWith(t, err, "Entry #302 of Rally Albania 2026 needs a vehicle: a rally is raced in vehicles. Choose its vehicle, or keep the entry as a draft until it is known.")
 
-	// A vehicle created in the same request counts.
+	// A vehicle created in the same request counts (registered with the
+	// organisation in that request too: db-init/post/006).
 	create(t, d.c, "entries", map[string]any{"event_id": rally, "class_id": car, "race_number": 303, "status": "registered",
-		"vehicle_id": map[string]any{"make": "Can-Am", "model": "Maverick X3"}})
+		"vehicle_id": map[string]any{"make": "Can-Am", "model": "Maverick X3", "registrations": []map[string]any{{"organization_id": d.org}}}})
 	// A withdrawn entry is archived: it may have none.
 	create(t, d.c, "entries", map[string]any{"event_id": rally, "class_id": car, "race_number": 304, "status": "withdrawn"})
 

@@ -96,7 +96,9 @@ func (s *stack) restart(i int) {
 }
 
 // tracker is a device on an entry of a rally of the stack's organisation,
-// assigned from the event's start on, with positions at 1 Hz from t0.
+// assigned from the event's start on, with positions at 1 Hz from t0. The
+// vehicle and the device are registered with the organisation: an entry's
+// links stay inside its event's organisation (db-init/post/006).
 type tracker struct {
 	event, entry, device, imei string
 }
@@ -110,10 +112,12 @@ func (s *stack) tracker(t testing.TB, seconds int) tracker {
 		"discipline": "rally", "starts_at": "2026-06-06T06:00:00Z", "ends_at": "2026-06-13T18:00:00Z"})
 	cl := create(t, c, "classes", map[string]any{"event_id": ev, "code": "C-2", "name": "Cars", "category": "car"})
 	veh := create(t, c, "vehicles", map[string]any{"make": "Toyota", "model": "Hilux"})
+	create(t, c, "organization_vehicles", map[string]any{"organization_id": s.org, "vehicle_id": veh})
 	entry := create(t, c, "entries", map[string]any{"event_id": ev, "class_id": cl, "race_number": 301, "status": "registered", "vehicle_id": veh})
 	imeiSeq++
 	imei := fmt.Sprintf("352098103%06d", imeiSeq)
 	dev := create(t, c, "devices", map[string]any{"imei": imei, "model": "FMB920"})
+	create(t, c, "organization_devices", map[string]any{"organization_id": s.org, "device_id": dev})
 	create(t, c, "entry_devices", map[string]any{"entry_id": entry, "device_id": dev, "valid_from": "2026-06-06T06:00:00Z"})
 	s.positions(t, imei, t0, seconds)
 	return tracker{event: ev, entry: entry, device: dev, imei: imei}
