@@ -76,9 +76,12 @@ func TestAdminAppShowsAnEntrysTimingAndTheStageRanking(t *testing.T) {
 		return itemID(t, inst, "classes", fmt.Sprintf(`{"_and":[{"code":{"_eq":%q}},{"event_id":{"_eq":%q}}]}`, code, event))
 	}
 	// A rally's entry past draft races in a vehicle (extensions/trm's
-	// discipline rules).
-	moto := create(t, inst, "vehicles", map[string]any{"make": "KTM", "model": "450 Rally"})
-	quad := create(t, inst, "vehicles", map[string]any{"make": "Yamaha", "model": "Raptor 700"})
+	// discipline rules), registered with the event's organisation
+	// (db-init/post/006).
+	org := itemID(t, inst, "organizations", `{"slug":{"_eq":"msc-albania"}}`)
+	registered := []map[string]any{{"organization_id": org}}
+	moto := create(t, inst, "vehicles", map[string]any{"make": "KTM", "model": "450 Rally", "registrations": registered})
+	quad := create(t, inst, "vehicles", map[string]any{"make": "Yamaha", "model": "Raptor 700", "registrations": registered})
 	e7 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("M-1"), "race_number": 7, "status": "racing", "vehicle_id": moto})
 	e12 := create(t, inst, "entries", map[string]any{"event_id": event, "class_id": class("Q-1"), "race_number": 12, "status": "racing", "vehicle_id": quad})
 	s1 := itemID(t, inst, "stages", `{"code":{"_eq":"S1"}}`)
