@@ -1,9 +1,8 @@
 # syntax=docker/dockerfile:1
 # The TRM Directus image: upstream Directus 11.17.4, unchanged, plus the
 # Go entrypoint that provisions the database before Directus starts, the
-# db-init SQL, the committed schema snapshot and the extensions (the
-# TypeScript bundle extensions/trm, built here, and the plain-JS trm-rules
-# and trm-timing).
+# db-init SQL, the committed schema snapshot and the extension bundle
+# extensions/trm, built here.
 
 # Static build of the entrypoint. GOWORK=off: the applications' module
 # (the repository root, with replace directives to the libraries) is the
@@ -37,10 +36,6 @@ COPY --chown=node:node db-init/ /directus/db-init/
 COPY --chown=node:node snapshots/ /directus/snapshots/
 COPY --from=extensions --chown=node:node /src/extensions/trm/package.json /directus/extensions/trm/package.json
 COPY --from=extensions --chown=node:node /src/extensions/trm/dist/ /directus/extensions/trm/dist/
-# Plain-JS extensions not yet in the bundle need no build: each is copied
-# by name.
-COPY --chown=node:node extensions/trm-rules/ /directus/extensions/trm-rules/
-COPY --chown=node:node extensions/trm-timing/ /directus/extensions/trm-timing/
 ENV TRM_SNAPSHOT=/directus/snapshots/schema.yaml \
     TRM_DB_INIT_DIR=/directus/db-init \
     TRM_DIRECTUS_CLI=/directus/node_modules/@directus/api/dist/cli/run.js \

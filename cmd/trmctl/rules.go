@@ -79,8 +79,8 @@ the change. The rulebook's placeholder marker and note are written on the
 event (rules_placeholder, rules_note).
 
 All or nothing: the new rows and the marker go to Directus in one request
-(POST /trm-rules/apply, extensions/trm-rules) that inserts them in one
-database transaction; the first refusal rolls all of them back.
+(POST /trm-rules/apply, the rules endpoint of extensions/trm) that inserts
+them in one database transaction; the first refusal rolls all of them back.
 Idempotent: importing the same file again finds nothing to do.
 
 ` + rulesReferencesHelp + `

@@ -58,7 +58,7 @@ func (m *matrix) timing(t *testing.T, testers []tester, dbURL string) {
 			"start_position": 2, "manual_override": true, "override_reason": "by hand",
 			"entry_id": a["entries"], "segment_id": a["segments"],
 		}
-		// override_by is extensions/trm-timing's: it drops what a client
+		// override_by is the timing hook's (extensions/trm): it drops what a client
 		// sends (checked below: still empty), so the request is the
 		// target_at change alone.
 		for _, f := range m.cat.Fields("entry_segment_starts") {

@@ -74,7 +74,7 @@ func TestSchema(t *testing.T) {
 		spatialQueriesUseGiST(t, dbURL, f.event, f.ss1)
 	})
 
-	d.mustLoadExtension("trm-timing")
+	d.mustLoadExtension("timing")
 	t.Run("timing: every Phase 3 rule refuses through REST with its sentence", d.timingRules)
 	t.Run("timing: a used formula is never edited; a new version is accepted", d.usedFormulaIsNeverEdited)
 	t.Run("timing: a duplicate crossing is absorbed", func(t *testing.T) { d.duplicateCrossingIsAbsorbed(t, dbURL) })
@@ -328,9 +328,8 @@ type api struct {
 
 var ctx = context.Background()
 
-// mustLoadExtension fails unless name is loaded and enabled: an entry of
-// the bundle extensions/trm, or a plain-JS extension's folder (trm-rules,
-// trm-timing, until they join the bundle).
+// mustLoadExtension fails unless name, an entry of the bundle
+// extensions/trm, is loaded and enabled.
 func (a *api) mustLoadExtension(name string) {
 	a.t.Helper()
 	var exts []struct {

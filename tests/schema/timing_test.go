@@ -15,7 +15,7 @@ import (
 
 // The Phase 3 rules (docs/data-model-phase3.md, db-init/post/003), through
 // the REST API as a user meets them, each refusal with its sentence; and
-// what extensions/trm-timing records from the session.
+// what the timing hook of extensions/trm records from the session.
 
 // timingFixture is a course fixture with an entry, a second entry, a rule
 // of two brackets and a flat rule.

@@ -108,7 +108,7 @@ func addedFields() []struct {
 }
 
 // readonly marks a field people read but never type: Directus or the
-// trm-timing hook fills it.
+// timing hook of extensions/trm fills it.
 func readonly(f field) field {
 	f.Readonly = true
 	return f

@@ -31,8 +31,8 @@ export interface BodyStream {
 	destroy(): unknown;
 }
 
-/** The body as text, refused (413) past max bytes without reading the rest. */
-export function readBody(req: BodyStream, max = MAX_BODY): Promise<string> {
+/** The body as text, refused (413) past max bytes, naming what (a plan), without reading the rest. */
+export function readBody(req: BodyStream, max = MAX_BODY, what = 'plan'): Promise<string> {
 	return new Promise((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let size = 0;
@@ -42,7 +42,7 @@ export function readBody(req: BodyStream, max = MAX_BODY): Promise<string> {
 			size += chunk.length;
 			if (size > max) {
 				refused = true;
-				reject(new DirectusRuleError(413, 'REQUEST_TOO_LARGE', `The plan is larger than ${max} bytes.`));
+				reject(new DirectusRuleError(413, 'REQUEST_TOO_LARGE', `The ${what} is larger than ${max} bytes.`));
 				req.destroy();
 				return;
 			}
