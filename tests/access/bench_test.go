@@ -45,7 +45,7 @@ func BenchmarkReads(b *testing.B) {
 	testdirectus.Provision(b, dbURL)
 	inst := testdirectus.Start(b, dbURL, testdirectus.WithoutBootstrap(),
 		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(b, "extensions")))
-	if _, err := access.Reconcile(ctx, inst.Client(), files, access.ReconcileOptions{}); err != nil {
+	if _, err := access.Reconcile(ctx, access.REST(inst.Client()), files, access.ReconcileOptions{}); err != nil {
 		b.Fatalf("apply the access files: %v", err)
 	}
 	roles, err := inst.Client().ListRoles(ctx, url.Values{"filter": {`{"name":{"_eq":"member"}}`}})

@@ -17,7 +17,7 @@ import (
 // database, the repository's files and the Directus CLI.
 func bootPlanEnv(t *testing.T, dbURL string) map[string]string {
 	t.Helper()
-	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DB_INIT_DIR": "../../db-init"}
+	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DB_INIT_DIR": "../../db-init", "TRM_ACCESS_DIR": "../../access"}
 	node, script, err := testdirectus.Runtime()
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +68,8 @@ func TestBootPlanAfterProvisioningTakesTheFastPathAndRefusesAStaleSnapshot(t *te
 	// The committed empty snapshot of an earlier day would drop every
 	// Phase 1 collection: the boot would stop, and the plan says so.
 	env["TRM_SNAPSHOT"] = "testdata/empty-11.17.4.yaml"
+	// The access files describe the committed schema, not that one.
+	env["TRM_ACCESS_APPLY"] = "skip"
 	code, out, _ = trmctl(t, env, "boot", "plan")
 	if code != 1 || !strings.Contains(out, "the boot would stop on") || !strings.Contains(out, "TRM_ALLOW_DESTRUCTIVE=collection:") {
 		t.Fatalf("exit %d, want 1 with the refused changes:\n%s", code, out)
