@@ -45,12 +45,25 @@ func TestBootPlanOnAFreshDatabaseListsTheWholeProvisioning(t *testing.T) {
 			} `json:"summary"`
 		} `json:"schema"`
 		Refused []string `json:"refused"`
+		Access  struct {
+			Summary struct {
+				Create int `json:"create"`
+			} `json:"summary"`
+		} `json:"access"`
+		AccessRefused []json.RawMessage `json:"access_refused"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if plan.FastPath || !plan.Bootstrap || len(plan.Pending) < 4 || plan.Schema.Summary.Create == 0 || len(plan.Refused) != 0 {
 		t.Fatalf("plan for a fresh database: %+v", plan)
+	}
+	// The access files are created too, and nobody holds anything yet.
+	if plan.Access.Summary.Create == 0 || plan.AccessRefused == nil || len(plan.AccessRefused) != 0 {
+		t.Fatalf("access plan for a fresh database: %+v", plan)
+	}
+	if code, out, _ := trmctl(t, bootPlanEnv(t, dbURL), "boot", "plan"); code != 0 || !strings.Contains(out, "access:\n") || !strings.Contains(out, "create policy viewer") {
+		t.Fatalf("the text plan should list the access changes: exit %d\n%s", code, out)
 	}
 	if n := queryTables(t, dbURL); n != 0 {
 		t.Errorf("boot plan created %d tables", n)
