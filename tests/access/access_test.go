@@ -44,7 +44,7 @@ func TestAccess(t *testing.T) {
 	t.Run("a removal people would feel is refused without an allowance", func(t *testing.T) { removal(t, env, c, files) })
 	t.Run("drift shows in diff and apply repairs it", func(t *testing.T) { drift(t, env, c) })
 	t.Run("bad files are refused with file and line", func(t *testing.T) { badFiles(t, env) })
-	t.Run("isolation matrix", func(t *testing.T) { isolationMatrix(t, inst, files, cat) })
+	t.Run("isolation matrix", func(t *testing.T) { isolationMatrix(t, inst, dbURL, files, cat) })
 }
 
 // noSecret fails when an output shows the admin token.

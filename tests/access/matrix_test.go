@@ -69,7 +69,7 @@ type matrix struct {
 	seq     int
 }
 
-func isolationMatrix(t *testing.T, inst *testdirectus.Instance, files *access.Set, cat *access.Catalog) {
+func isolationMatrix(t *testing.T, inst *testdirectus.Instance, dbURL string, files *access.Set, cat *access.Catalog) {
 	start := time.Now()
 	m := &matrix{url: inst.URL, admin: inst.Client(), files: files, cat: cat, now: time.Now(),
 		items: map[string]map[string]map[string]any{}, subject: map[string]map[string]string{}, ids: map[string]string{}}
@@ -113,6 +113,8 @@ func isolationMatrix(t *testing.T, inst *testdirectus.Instance, files *access.Se
 	t.Logf("%d cells (%d testers × %d collections × 4 actions × 2 organisations): %d allowed, %d refused, in %s",
 		cells.Load(), len(testers), len(colls), allowed.Load(), cells.Load()-allowed.Load(), time.Since(start).Round(time.Millisecond))
 	t.Run("escalations", func(t *testing.T) { m.escalations(t, testers) })
+	t.Run("timing escalations", func(t *testing.T) { m.timing(t, testers, dbURL) })
+	t.Run("links stay inside one organisation", func(t *testing.T) { m.links(t, testers, dbURL) })
 }
 
 // escalations are the attempts of issue 13 that Phase 1 collections can
@@ -482,17 +484,24 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 	case "entries":
 		return map[string]any{"event_id": sub["events"], "class_id": sub["classes"], "race_number": 100 + n}, "race_number", 100 + n
 	case "entry_crew":
+		// A crew member is a member of the organisation (db-init/post/006).
 		u := spareUser()
+		m.create(t, "organization_users", map[string]any{"organization_id": sub["organizations"], "user_id": u, "role": "participant"})
 		return map[string]any{"entry_id": sub["entries"], "user_id": u, "role": "mechanic"}, "user_id", u
 	case "entry_devices":
+		// A tracker is the organisation's (db-init/post/006).
 		d := m.create(t, "devices", map[string]any{"imei": imei(n), "model": "FMB003"})
+		m.create(t, "organization_devices", map[string]any{"organization_id": sub["organizations"], "device_id": d})
 		return map[string]any{"entry_id": sub["entries"], "device_id": d}, "device_id", d
 	case "stages":
 		code := fmt.Sprintf("X%d", n)
-		return map[string]any{"event_id": sub["events"], "code": code, "name": "Stage", "sort_order": 100 + n}, "code", code
+		// Stages and segments made for other collections' rows share a
+		// parent and need places of their own: even numbers here, odd
+		// ones below (n grows past any fixed offset over the matrix).
+		return map[string]any{"event_id": sub["events"], "code": code, "name": "Stage", "sort_order": 2 * n}, "code", code
 	case "segments":
 		code := fmt.Sprintf("L%d", n)
-		return map[string]any{"stage_id": sub["stages"], "code": code, "name": "Liaison", "sort_order": 100 + n, "type": "liaison"}, "code", code
+		return map[string]any{"stage_id": sub["stages"], "code": code, "name": "Liaison", "sort_order": 2 * n, "type": "liaison"}, "code", code
 	case "geofences":
 		name := fmt.Sprintf("CP%d", n)
 		return map[string]any{"event_id": sub["events"], "name": name, "kind": "checkpoint", "geometry": square(n)}, "name", name
@@ -507,7 +516,7 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 		return formula(sub["events"], key), "rule_key", key
 	case "entry_segment_starts":
 		seg := m.create(t, "segments", map[string]any{"stage_id": sub["stages"], "code": fmt.Sprintf("T%d", n), "name": "Liaison",
-			"sort_order": 200 + n, "type": "liaison"})
+			"sort_order": 2*n + 1, "type": "liaison"})
 		return map[string]any{"entry_id": sub["entries"], "segment_id": seg, "start_position": 1}, "segment_id", seg
 	case "entry_crossings":
 		ts := time.Date(2026, 6, 7, 9, 0, n, 0, time.UTC).Format(time.RFC3339)
@@ -516,7 +525,7 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 		key := fmt.Sprintf("cp-%d", 100+n)
 		return penalty(sub["entries"], sub["segments"], sub["penalty_formulas"], key), "offence_key", key
 	case "stage_results":
-		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 300 + n})
+		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 2*n + 1})
 		return map[string]any{"entry_id": sub["entries"], "stage_id": st, "penalty_seconds": 0}, "stage_id", st
 	case "directus_users":
 		email := fmt.Sprintf("new%d@example.com", n)

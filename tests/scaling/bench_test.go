@@ -272,6 +272,14 @@ func seedEntries(b *testing.B, c *directusctl.Client) string {
 		b.Fatalf("seed users: %v", err)
 	}
 	vehicles := create("vehicles", vehicleSpec)
+	// An entry's vehicle and crew are its organisation's (db-init/post/006).
+	var registrationSpec, membershipSpec []map[string]any
+	for i := range 100 {
+		registrationSpec = append(registrationSpec, map[string]any{"organization_id": org, "vehicle_id": vehicles[i]["id"]})
+		membershipSpec = append(membershipSpec, map[string]any{"organization_id": org, "user_id": users[i]["id"], "role": "participant"})
+	}
+	create("organization_vehicles", registrationSpec)
+	create("organization_users", membershipSpec)
 	var entrySpec []map[string]any
 	for i := range 100 {
 		entrySpec = append(entrySpec, map[string]any{"event_id": event, "class_id": classes[i%4]["id"], "race_number": i + 1,

@@ -61,6 +61,11 @@ func (a *api) trackerWindows(t *testing.T) {
 	e3 := a.create(t, "entries", map[string]any{"event_id": f.event, "class_id": f.class, "race_number": 103})
 	tracker := a.create(t, "devices", map[string]any{"imei": "35630704244" + pad4(unique()), "model": "FMB920"})
 	spare := a.create(t, "devices", map[string]any{"imei": "35630704245" + pad4(unique()), "model": "FMB920"})
+	// A tracker is assigned only within the organisation it is registered
+	// with (db-init/post/006).
+	for _, d := range []string{tracker, spare} {
+		a.create(t, "organization_devices", map[string]any{"organization_id": f.org, "device_id": d})
+	}
 
 	// Day 1: the tracker is on e1, open-ended.
 	first := a.create(t, "entry_devices", map[string]any{"entry_id": e1, "device_id": tracker, "valid_from": "2026-06-06T06:00:00Z"})
@@ -254,7 +259,14 @@ func (a *api) assignedUserSetNull(t *testing.T) {
 	entry := a.create(t, "entries", map[string]any{"event_id": f.event, "class_id": f.class, "race_number": 1})
 	button := a.create(t, "devices", map[string]any{"imei": "35630704248" + pad4(unique()), "model": "FMB003"})
 	wearer := a.user(t)
+	// Trackers and the people carrying them are the organisation's
+	// (db-init/post/006).
+	a.create(t, "organization_devices", map[string]any{"organization_id": f.org, "device_id": button})
+	membership := a.create(t, "organization_users", map[string]any{"organization_id": f.org, "user_id": wearer, "role": "participant"})
 	assignment := a.create(t, "entry_devices", map[string]any{"entry_id": entry, "device_id": button, "assigned_user_id": wearer})
+	if err := a.c.DeleteItem(ctx, "organization_users", membership); err != nil {
+		t.Fatalf("removing the wearer from the organisation (their membership restricts deleting them): %v", err)
+	}
 	if err := a.c.Do(ctx, http.MethodDelete, "/users/"+wearer, nil, nil, nil); err != nil {
 		t.Fatalf("deleting the wearer: %v", err)
 	}
