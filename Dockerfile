@@ -34,10 +34,12 @@ FROM directus/directus:11.17.4
 COPY --from=build /out/trm-entrypoint /usr/local/bin/trm-entrypoint
 COPY --chown=node:node db-init/ /directus/db-init/
 COPY --chown=node:node snapshots/ /directus/snapshots/
+COPY --chown=node:node access/ /directus/access/
 COPY --from=extensions --chown=node:node /src/extensions/trm/package.json /directus/extensions/trm/package.json
 COPY --from=extensions --chown=node:node /src/extensions/trm/dist/ /directus/extensions/trm/dist/
 ENV TRM_SNAPSHOT=/directus/snapshots/schema.yaml \
     TRM_DB_INIT_DIR=/directus/db-init \
+    TRM_ACCESS_DIR=/directus/access \
     TRM_DIRECTUS_CLI=/directus/node_modules/@directus/api/dist/cli/run.js \
     TRM_DIRECTUS_DIR=/directus
 # The entrypoint execs the upstream start command (pm2-runtime start

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"os"
 	"path/filepath"
@@ -219,7 +220,9 @@ func newAccessDiffCmd(a *app) *cobra.Command {
 		Long: `Compare the access files (--access-dir, checked against the committed
 schema snapshot first) with the access model of a running instance, or,
 offline, with another folder of access files (--from DIR: what changes
-from that folder to --access-dir). Each change is listed with what it
+from that folder to --access-dir), or with Directus's tables in a database
+(--database-url or TRM_DATABASE_URL: what the entrypoint reads at boot, no
+server needed). Each change is listed with what it
 changes: a permission's filter, validation and presets leaf by leaf (a
 changed role name in a filter reads as one line), its fields as added and
 removed names.
@@ -250,7 +253,33 @@ Exit status:
 	}
 	cmd.Flags().String("from", "", "compare with this `folder` of access files instead of an instance")
 	cmd.Flags().Bool("json", false, "print JSON for machines instead of text")
+	settingFlag(cmd.Flags(), "TRM_DATABASE_URL")
 	return cmd
+}
+
+// pullDatabase reads the live access model from Directus's tables, in a
+// read-only transaction: what the entrypoint reads at boot, with no
+// Directus server running (the CI drift gate).
+func (a *app) pullDatabase(ctx context.Context) (*access.Live, error) {
+	url, err := a.databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("connect to %s: %w", a.set.Database.Redacted(), err)}
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	live, err := access.SQL(tx).Load(ctx)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w (is Directus installed in this database?)", a.set.Database.Redacted(), err)}
+	}
+	return live, nil
 }
 
 func (a *app) runAccessDiff(ctx context.Context) error {
@@ -267,6 +296,13 @@ func (a *app) runAccessDiff(ctx context.Context) error {
 		}
 		old.Administrator = files.Administrator
 		live, from = access.LiveOf(old), dir
+	} else if db := a.set.Database.From; db == "--database-url" || db == "TRM_DATABASE_URL" {
+		ctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		if live, err = a.pullDatabase(ctx); err != nil {
+			return err
+		}
+		from = "database " + a.set.Database.Redacted()
 	} else {
 		ctx, cancel := a.withTimeout(ctx)
 		defer cancel()
@@ -426,7 +462,7 @@ func (a *app) runAccessApply(ctx context.Context) error {
 	}
 	dry := a.cfg.GetBool("dry-run")
 	start := time.Now()
-	res, err := access.Reconcile(ctx, c, files, access.ReconcileOptions{Allow: allow, DryRun: dry})
+	res, err := access.Reconcile(ctx, access.REST(c), files, access.ReconcileOptions{Allow: allow, DryRun: dry})
 	took := time.Since(start)
 	var refused *access.RefusedError
 	errors.As(err, &refused)

@@ -114,10 +114,10 @@ func TestAccessDiffOffline(t *testing.T) {
 
 func TestAccessRefusesBadFilesWithFileAndLine(t *testing.T) {
 	dir, flags := accessCopy(t)
-	edit(t, filepath.Join(dir, "policies", "marshal.yaml"), "  entry_crew:", "  entry_crews:")
+	edit(t, filepath.Join(dir, "policies", "staff-reads.yaml"), "  entry_crew:", "  entry_crews:")
 	for _, cmd := range [][]string{{"diff", "--from", "../../access"}, {"apply"}, {"matrix", "--check"}, {"fmt"}} {
 		r := runCLI(t, "", map[string]string{"TRM_DIRECTUS_TOKEN": "secret-token-value"}, false, append(append([]string{"access"}, cmd...), flags...)...)
-		if r.code != 2 || !strings.Contains(r.err, filepath.Join(dir, "policies", "marshal.yaml")+":") || !strings.Contains(r.err, "no collection entry_crews") {
+		if r.code != 2 || !strings.Contains(r.err, filepath.Join(dir, "policies", "staff-reads.yaml")+":") || !strings.Contains(r.err, "no collection entry_crews") {
 			t.Errorf("%v: code %d, err %q", cmd, r.code, r.err)
 		}
 		if strings.Contains(r.out+r.err, "secret-token-value") {

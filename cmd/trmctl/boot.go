@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"git.dev.trmtracking.org/trm/directus/internal/access"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,7 +58,9 @@ func newBootPlanCmd(a *app) *cobra.Command {
 		Long: `Show what the entrypoint would do against the database now: whether a warm
 reboot would take the fast path, the db-init files it would apply, whether
 it would run Directus bootstrap, and the schema plan with every destructive
-change it would refuse. Changes nothing and takes no lock. On a database
+change it would refuse, then the access plan (access/ against the live
+roles, policies and permissions) with every removal it would refuse
+(TRM_ALLOW_ACCESS_REMOVAL). Changes nothing and takes no lock. On a database
 with Directus installed the schema plan needs Directus's view of the live
 schema: it starts the Directus process the entrypoint uses (a few
 seconds); on a database without Directus the plan is to create everything,
@@ -75,7 +78,10 @@ entrypoint then does exactly this against the same database.
 JSON shape (--json): {"fast_path": bool, "reason": "...", "pending": [...],
 "violations": [...], "bootstrap": bool, "bootstrap_reason": "...",
 "schema": <snapshot diff JSON or null>, "refused": ["collection:foo", ...],
-"unplanned": ["delete fields foo.bar", ...]}`,
+"unplanned": ["delete fields foo.bar", ...],
+"access": {"changes": [change, ...], "summary": {...}, "notes": [...]} or null,
+"access_refused": [change, ...]}
+` + accessChangesJSONHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.bootConfig()
@@ -134,7 +140,18 @@ func writeBootPlanJSON(a *app, p *boot.Plan) error {
 		"fast_path": p.FastPath, "reason": p.Reason, "pending": migrationsJSON(p.Pending),
 		"violations": violationsJSON(p.Violations), "bootstrap": p.Bootstrap, "bootstrap_reason": p.BootstrapReason,
 		"schema": schema, "refused": refused, "unplanned": unplanned,
+		"access": accessPlanJSON(p.Access), "access_refused": changesJSON(p.AccessRefused),
 	})
+}
+
+func accessPlanJSON(p *access.Plan) any {
+	if p == nil {
+		return nil
+	}
+	doc := planJSON(p, "live", "files")
+	delete(doc, "from")
+	delete(doc, "to")
+	return doc
 }
 
 func printBootPlan(a *app, p *boot.Plan) {
@@ -176,6 +193,21 @@ func printBootPlan(a *app, p *boot.Plan) {
 		for _, e := range p.Unplanned {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
+	}
+	switch {
+	case p.Access == nil:
+		fmt.Fprintln(w, "access: not planned (TRM_SCHEMA_APPLY=skip)")
+	case p.Access.Empty():
+		fmt.Fprintln(w, "access: the live roles, policies and permissions equal the access files")
+	default:
+		fmt.Fprintln(w, "access:")
+		writeChanges(w, p.Access.Changes, a.colour())
+	}
+	if len(p.AccessRefused) > 0 {
+		re := &access.RefusedError{Changes: p.AccessRefused}
+		fmt.Fprintf(w, "\n%s: the boot would stop on %d access removal(s) from people who hold them:\n", paint(a.colour(), "31;1", "refused"), len(p.AccessRefused))
+		writeChanges(w, p.AccessRefused, a.colour())
+		fmt.Fprintf(w, "allow with %s=%s\n", access.AllowVar, re.AllowValue())
 	}
 }
 

@@ -142,7 +142,7 @@ func (e *ApplyError) Unwrap() error { return e.Err }
 // Apply makes the plan's changes through the REST API, in order, after
 // checking the allowance: a plan with a refused change applies nothing
 // (*RefusedError). It returns how many changes were made.
-func Apply(ctx context.Context, c *directusctl.Client, live *Live, plan *Plan, allow Allowance) (int, error) {
+func Apply(ctx context.Context, st Store, live *Live, plan *Plan, allow Allowance) (int, error) {
 	if refused := plan.Refused(allow); len(refused) > 0 {
 		return 0, &RefusedError{Changes: refused}
 	}
@@ -150,7 +150,7 @@ func Apply(ctx context.Context, c *directusctl.Client, live *Live, plan *Plan, a
 	if err != nil {
 		return 0, err
 	}
-	ap := &applier{c: c, ix: ix, live: live}
+	ap := &applier{st: st, ix: ix, live: live}
 	for i := 0; i < len(plan.Changes); {
 		ch := plan.Changes[i]
 		if ch.Kind != KindPermission {
@@ -191,7 +191,7 @@ func (ap *applier) permissions(ctx context.Context, cs []Change) error {
 			deletes = append(deletes, ch.permID)
 		}
 	}
-	if err := ap.c.CreatePermissions(ctx, creates); err != nil {
+	if err := ap.st.CreatePermissions(ctx, creates); err != nil {
 		return fmt.Errorf("create %d permission(s): %w", len(creates), err)
 	}
 	for _, ch := range cs {
@@ -201,7 +201,7 @@ func (ap *applier) permissions(ctx context.Context, cs []Change) error {
 			}
 		}
 	}
-	if err := ap.c.DeletePermissions(ctx, deletes); err != nil {
+	if err := ap.st.DeletePermissions(ctx, deletes); err != nil {
 		return fmt.Errorf("delete %d permission(s): %w", len(deletes), err)
 	}
 	return nil
@@ -222,7 +222,7 @@ func (ap *applier) livePermission(ch Change) (directusctl.Permission, error) {
 }
 
 type applier struct {
-	c    *directusctl.Client
+	st   Store
 	ix   *index
 	live *Live
 }
@@ -252,7 +252,7 @@ func (ap *applier) do(ctx context.Context, ch Change) error {
 	switch {
 	case ch.Kind == KindPolicy && ch.Op == OpCreate:
 		p := ch.policy
-		created, err := ap.c.CreatePolicy(ctx, directusctl.Policy{Name: p.Name, Icon: p.Icon, Description: p.Description,
+		created, err := ap.st.CreatePolicy(ctx, directusctl.Policy{Name: p.Name, Icon: p.Icon, Description: p.Description,
 			AppAccess: p.AppAccess, AdminAccess: p.AdminAccess, EnforceTFA: p.EnforceTFA, IPAccess: p.IPAccess})
 		if err != nil {
 			return err
@@ -265,15 +265,14 @@ func (ap *applier) do(ctx context.Context, ch Change) error {
 		if len(p.IPAccess) == 0 {
 			ip = nil
 		}
-		_, err := ap.c.UpdatePolicy(ctx, ch.polID, map[string]any{
+		return ap.st.UpdatePolicy(ctx, ch.polID, map[string]any{
 			"description": nullable(p.Description), "icon": p.Icon, "app_access": p.AppAccess,
 			"admin_access": p.AdminAccess, "enforce_tfa": p.EnforceTFA, "ip_access": ip,
 		})
-		return err
 	case ch.Kind == KindPolicy && ch.Op == OpDelete:
-		return ap.c.DeletePolicy(ctx, ch.polID)
+		return ap.st.DeletePolicy(ctx, ch.polID)
 	case ch.Kind == KindRole && ch.Op == OpCreate:
-		created, err := ap.c.CreateRole(ctx, directusctl.Role{Name: ch.role.Name, Icon: ch.role.Icon, Description: ch.role.Description})
+		created, err := ap.st.CreateRole(ctx, directusctl.Role{Name: ch.role.Name, Icon: ch.role.Icon, Description: ch.role.Description})
 		if err != nil {
 			return err
 		}
@@ -284,17 +283,15 @@ func (ap *applier) do(ctx context.Context, ch Change) error {
 		if ch.role.Parent != "" {
 			parent = ap.ix.roleID[ch.role.Parent]
 		}
-		_, err := ap.c.UpdateRole(ctx, ap.ix.roleID[ch.role.Name], map[string]any{
+		return ap.st.UpdateRole(ctx, ap.ix.roleID[ch.role.Name], map[string]any{
 			"description": nullable(ch.role.Description), "icon": ch.role.Icon, "parent": parent,
 		})
-		return err
 	case ch.Kind == KindRole && ch.Op == OpDelete:
-		return ap.c.DeleteRole(ctx, ch.roleID)
+		return ap.st.DeleteRole(ctx, ch.roleID)
 	case ch.Kind == KindGrant && ch.Op == OpCreate:
-		_, err := ap.c.CreateAccess(ctx, directusctl.Access{Role: ap.ix.roleID[ch.Role], Policy: ap.policyID(ch.Policy)})
-		return err
+		return ap.st.CreateAccess(ctx, directusctl.Access{Role: ap.ix.roleID[ch.Role], Policy: ap.policyID(ch.Policy)})
 	case ch.Kind == KindGrant && ch.Op == OpDelete:
-		return ap.c.DeleteAccess(ctx, ch.grantID)
+		return ap.st.DeleteAccess(ctx, ch.grantID)
 	case ch.Kind == KindPermission && ch.Op == OpUpdate:
 		lp, err := ap.livePermission(ch)
 		if err != nil {
@@ -302,10 +299,9 @@ func (ap *applier) do(ctx context.Context, ch Change) error {
 		}
 		// A nil RawMessage and a nil slice encode as null: the rule or
 		// field list is cleared.
-		_, err = ap.c.UpdatePermission(ctx, ch.permID, map[string]any{
+		return ap.st.UpdatePermission(ctx, ch.permID, map[string]any{
 			"permissions": lp.Permissions, "validation": lp.Validation, "presets": lp.Presets, "fields": lp.Fields,
 		})
-		return err
 	}
 	return fmt.Errorf("no way to apply %s", ch)
 }
@@ -339,13 +335,13 @@ type ReconcileOptions struct {
 	DryRun bool
 }
 
-// Reconcile is the guarded apply, as boot runs it: pull the live model,
+// Reconcile is the guarded apply, as boot runs it: load the live model,
 // plan, refuse destructive changes the allowance does not cover (nothing
 // applied, *RefusedError), apply, pull again and check that live equals
 // the files (*NotConvergedError otherwise). files must have passed
 // Validate. A second run with nothing to do sends only the reads.
-func Reconcile(ctx context.Context, c *directusctl.Client, files *Set, opts ReconcileOptions) (*Result, error) {
-	live, err := Pull(ctx, c)
+func Reconcile(ctx context.Context, st Store, files *Set, opts ReconcileOptions) (*Result, error) {
+	live, err := st.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -360,10 +356,10 @@ func Reconcile(ctx context.Context, c *directusctl.Client, files *Set, opts Reco
 	if opts.DryRun || plan.Empty() {
 		return res, nil
 	}
-	if res.Applied, err = Apply(ctx, c, live, plan, opts.Allow); err != nil {
+	if res.Applied, err = Apply(ctx, st, live, plan, opts.Allow); err != nil {
 		return res, err
 	}
-	after, err := Pull(ctx, c)
+	after, err := st.Load(ctx)
 	if err != nil {
 		return res, fmt.Errorf("check after the apply: %w", err)
 	}

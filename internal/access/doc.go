@@ -27,9 +27,11 @@
 // delete, a permission's rules leaf by leaf. A change is destructive when
 // people lose a role or a policy they hold now; Apply refuses such a plan
 // (*RefusedError) unless an Allowance (TRM_ALLOW_ACCESS_REMOVAL) names
-// them. Reconcile is the guarded apply boot runs: pull, plan, refuse,
-// apply, pull again and check that live equals the files
-// (*NotConvergedError otherwise). LiveOf presents a set as if it were live,
+// them. Reconcile is the guarded apply: load, plan, refuse, apply, load
+// again and check that live equals the files (*NotConvergedError
+// otherwise), through a Store: REST (a running instance, trmctl) or SQL
+// (Directus's tables in one transaction, the boot's, before the server
+// starts); the plan and apply logic is the same for both. LiveOf presents a set as if it were live,
 // for an offline diff between two folders.
 //
 // The built-in administrator role and policy (bootstrap's) are checked,

@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"git.dev.trmtracking.org/trm/directus/internal/access"
 	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations/advisorylock"
@@ -85,6 +86,9 @@ type Booter struct {
 	state         State // what this boot will record: version and snapshot hash
 	source        []migrations.Migration
 	by            string
+	// access is the validated access files; nil when the boot does not
+	// apply them (TRM_SCHEMA_APPLY=skip, TRM_ACCESS_APPLY=skip).
+	access *access.Set
 }
 
 // New reads and checks the committed snapshot, the db-init files and the
@@ -127,6 +131,11 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 		}
 		if b.committedJSON, err = b.committed.MarshalJSON(); err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
+		}
+		if !cfg.SkipAccess {
+			if err := b.loadAccess(s); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var err error
@@ -207,9 +216,13 @@ type Outcome struct {
 	// changed it (nil on the fast path or with apply mode skip).
 	Schema *snapshot.Result
 	// Applied is set when the schema apply ran.
-	Applied  bool
-	DBInit   []migrations.AppliedFile
-	Duration time.Duration
+	Applied bool
+	// Access is the access plan that was executed (made again inside the
+	// apply's transaction), AccessApplied how many changes it made.
+	Access        *access.Plan
+	AccessApplied int
+	DBInit        []migrations.AppliedFile
+	Duration      time.Duration
 }
 
 func (b *Booter) step(name string, start time.Time, attrs ...any) {
@@ -311,10 +324,15 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	if err := b.schema(ctx, n, plan, changed, out); err != nil {
 		return out, err
 	}
-	n.close()
 	if _, err := b.dbInit(ctx, prov, migrations.PhasePost, out); err != nil {
 		return out, err
 	}
+	// Access after post-schema db-init: a policy's rule may rely on what
+	// db-init adds (an index, a view's data).
+	if err := b.applyAccess(ctx, pool, n, out); err != nil {
+		return out, err
+	}
+	n.close()
 	if err := b.processorRole(ctx, conn.Conn()); err != nil {
 		return out, err
 	}
@@ -369,6 +387,9 @@ func (b *Booter) refuse(p *Plan) error {
 	}
 	if len(p.Unplanned) > 0 {
 		return b.unplannedStop(p.Unplanned)
+	}
+	if len(p.AccessRefused) > 0 {
+		return b.accessRefused("access-plan", p.AccessRefused)
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ type node struct {
 	// whether the boot has reported it.
 	loaded time.Duration
 	logged bool
+	// started says whether start ran (close without start does not).
+	started bool
 }
 
 func newNode(cli *directusctl.CLI) *node {
@@ -39,6 +41,7 @@ func newNode(cli *directusctl.CLI) *node {
 // start starts the process in the background; only the first call does.
 func (n *node) start(ctx context.Context) {
 	n.once.Do(func() {
+		n.started = true
 		ctx, n.cancel = context.WithCancel(ctx)
 		go func() {
 			defer close(n.done)

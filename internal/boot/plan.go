@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"git.dev.trmtracking.org/trm/directus/internal/access"
 	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
@@ -39,6 +40,14 @@ type Plan struct {
 	// them before changing anything. Known only when the plan was made
 	// from the live schema.
 	Unplanned []directusctl.DiffEntry
+	// Access is the access plan: the access files against the live model
+	// (nil on the fast path or with TRM_SCHEMA_APPLY=skip). The boot makes
+	// it again inside its transaction, after the schema apply.
+	Access *access.Plan
+	// AccessRefused are the access changes that take a role or a policy
+	// from people who hold it and TRM_ALLOW_ACCESS_REMOVAL does not allow:
+	// the boot stops on them before changing anything.
+	AccessRefused []access.Change
 
 	recorded State
 	// fresh: Directus is not installed, so Schema was made without asking
@@ -52,7 +61,7 @@ type Plan struct {
 
 // WouldFail says whether the boot stops before starting Directus.
 func (p *Plan) WouldFail() bool {
-	return len(p.Violations) > 0 || len(p.Refused) > 0 || len(p.Unplanned) > 0
+	return len(p.Violations) > 0 || len(p.Refused) > 0 || len(p.Unplanned) > 0 || len(p.AccessRefused) > 0
 }
 
 // Plan says what Run would do now, changing nothing and taking no lock.
@@ -110,6 +119,9 @@ func (b *Booter) decide(ctx context.Context, pool *pgxpool.Pool, prov *migration
 		p.Schema = snapshot.Diff(&snapshot.Snapshot{}, b.committed)
 	}
 	p.Refused = b.refused(p.Schema)
+	if p.Access, p.AccessRefused, err = b.accessPlan(ctx, pool, installed); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -140,8 +152,12 @@ func (b *Booter) fastPath(ctx context.Context, pool *pgxpool.Pool, prov *migrati
 		p.Reason = fmt.Sprintf("Directus changed from %s to %s", recorded.DirectusVersion, b.state.DirectusVersion)
 	case recorded.SnapshotSHA256 != b.state.SnapshotSHA256:
 		p.Reason = "committed snapshot changed"
-	case recorded.Fingerprint != live:
+	case recorded.Fingerprint != live.Schema:
 		p.Reason = "live schema changed since the last boot"
+	case recorded.AccessSHA256 != b.state.AccessSHA256:
+		p.Reason = "access files changed"
+	case b.access != nil && recorded.AccessFingerprint != live.Access:
+		p.Reason = "live access model changed since the last boot"
 	default:
 		ready, err := b.processorRoleReady(ctx, pool)
 		if err != nil {

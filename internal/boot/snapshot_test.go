@@ -32,11 +32,11 @@ func writeSnapshot(t *testing.T, content string) string {
 
 // newWith runs New up to its snapshot step: what follows (db-init files,
 // the Directus CLI) is missing on purpose, so reaching it means the
-// snapshot passed.
+// snapshot passed. The access files are skipped (TestNewRefusesBadAccessFiles).
 func newWith(t *testing.T, path string, maxSize int64) error {
 	t.Helper()
 	cfg := &Config{Config: &settings.Config{SchemaApply: settings.ApplyAuto, Snapshot: path, SnapshotMaxSize: maxSize,
-		DBInitDir: filepath.Join(t.TempDir(), "no-db-init")}, Exclude: OwnedTables}
+		DBInitDir: filepath.Join(t.TempDir(), "no-db-init"), SkipAccess: true}, Exclude: OwnedTables}
 	_, err := New(cfg, nil)
 	return err
 }
@@ -118,5 +118,23 @@ func TestALiveSchemaOverTheSizeLimitIsRefusedNamingTheSetting(t *testing.T) {
 	b.cfg.SnapshotMaxSize = snapshot.DefaultMaxSize
 	if _, err := b.parseLive(live); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Access files that are missing or do not describe the committed schema
+// stop the boot before the database is asked anything, naming the folder.
+func TestNewRefusesBadAccessFiles(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-access")
+	cfg := &Config{Config: &settings.Config{SchemaApply: settings.ApplyAuto, Snapshot: writeSnapshot(t, snapshotOf("postgres")),
+		SnapshotMaxSize: snapshot.DefaultMaxSize, DBInitDir: filepath.Join(t.TempDir(), "no-db-init"), AccessDir: missing}, Exclude: OwnedTables}
+	_, err := New(cfg, nil)
+	se := stepOf(t, err)
+	if se.Step != "access" || !strings.Contains(se.Fix, "TRM_ACCESS_DIR="+missing) {
+		t.Fatalf("got step %s: %v (fix %q)", se.Step, se, se.Fix)
+	}
+	// Skipped, the same folder is never read.
+	cfg.SkipAccess = true
+	if _, err := New(cfg, nil); stepOf(t, err).Step != "db-init" {
+		t.Fatalf("with TRM_ACCESS_APPLY=skip: %v", err)
 	}
 }

@@ -20,7 +20,24 @@ type State struct {
 	// Fingerprint is a hash of everything a Directus schema snapshot is
 	// made of, computed by the server (fingerprintSQL).
 	Fingerprint string
+	// AccessSHA256 hashes the access files (empty when the boot does not
+	// apply them); AccessFingerprint the live access model the boot left
+	// (accessFingerprintSQL).
+	AccessSHA256      string
+	AccessFingerprint string
 }
+
+// accessFingerprintSQL hashes the access model the boot applies: roles,
+// policies, the policies given to roles (and the public one) and every
+// policy's permissions. Policies given to single users and the users'
+// roles are not the files' business and are left out.
+const accessFingerprintSQL = `
+SELECT md5(concat_ws('#',
+  (SELECT string_agg(r::text, '|' ORDER BY r.id) FROM directus_roles r),
+  (SELECT string_agg(p::text, '|' ORDER BY p.id) FROM directus_policies p),
+  (SELECT string_agg(a::text, '|' ORDER BY a.id) FROM directus_access a WHERE a."user" IS NULL),
+  (SELECT string_agg(p::text, '|' ORDER BY p.id) FROM directus_permissions p)
+))`
 
 // fingerprintSQL hashes Directus's schema metadata and the catalog of the
 // public schema: collections, fields and relations rows, every column
@@ -45,23 +62,28 @@ SELECT md5(concat_ws('#',
      FROM pg_constraint WHERE connamespace = 'public'::regnamespace)
 ))`
 
+// liveState is the fingerprints of the live database.
+type liveState struct{ Schema, Access string }
+
 // readState returns the recorded state and the live fingerprint in one
 // round trip. ok is false when either cannot exist yet (no state table, or
 // no Directus tables): that is a first boot, not an error.
 func readState(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}) (recorded State, live string, ok bool, err error) {
-	err = q.QueryRow(ctx, `SELECT s.directus_version, s.snapshot_sha256, s.schema_fingerprint, fp.md5
-	  FROM `+StateTable+` s, (`+fingerprintSQL+`) AS fp(md5) WHERE s.id = 1`).
-		Scan(&recorded.DirectusVersion, &recorded.SnapshotSHA256, &recorded.Fingerprint, &live)
+}) (recorded State, live liveState, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT s.directus_version, s.snapshot_sha256, s.schema_fingerprint, s.access_sha256, s.access_fingerprint, fp.md5, afp.md5
+	  FROM `+StateTable+` s, (`+fingerprintSQL+`) AS fp(md5), (`+accessFingerprintSQL+`) AS afp(md5) WHERE s.id = 1`).
+		Scan(&recorded.DirectusVersion, &recorded.SnapshotSHA256, &recorded.Fingerprint, &recorded.AccessSHA256, &recorded.AccessFingerprint, &live.Schema, &live.Access)
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return State{}, "", false, nil
-	case errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined table
-		return State{}, "", false, nil
+		return State{}, liveState{}, false, nil
+	// An undefined table (no state yet, no Directus), or a state table of
+	// a boot before access was applied: a first boot.
+	case errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "42703"):
+		return State{}, liveState{}, false, nil
 	case err != nil:
-		return State{}, "", false, fmt.Errorf("read boot state: %w", err)
+		return State{}, liveState{}, false, fmt.Errorf("read boot state: %w", err)
 	}
 	return recorded, live, true, nil
 }
@@ -71,12 +93,13 @@ func readState(ctx context.Context, q interface {
 func writeState(ctx context.Context, conn *pgx.Conn, s State, by string) (string, error) {
 	var fp string
 	err := conn.QueryRow(ctx, `
-WITH fp AS (`+fingerprintSQL+` AS md5)
-INSERT INTO `+StateTable+` (id, directus_version, snapshot_sha256, schema_fingerprint, booted_by)
-SELECT 1, $1, $2, fp.md5, $3 FROM fp
+WITH fp AS (`+fingerprintSQL+` AS md5), afp AS (`+accessFingerprintSQL+` AS md5)
+INSERT INTO `+StateTable+` (id, directus_version, snapshot_sha256, schema_fingerprint, access_sha256, access_fingerprint, booted_by)
+SELECT 1, $1, $2, fp.md5, $3, afp.md5, $4 FROM fp, afp
 ON CONFLICT (id) DO UPDATE SET directus_version = EXCLUDED.directus_version, snapshot_sha256 = EXCLUDED.snapshot_sha256,
-  schema_fingerprint = EXCLUDED.schema_fingerprint, booted_at = now(), booted_by = EXCLUDED.booted_by
-RETURNING schema_fingerprint`, s.DirectusVersion, s.SnapshotSHA256, by).Scan(&fp)
+  schema_fingerprint = EXCLUDED.schema_fingerprint, access_sha256 = EXCLUDED.access_sha256,
+  access_fingerprint = EXCLUDED.access_fingerprint, booted_at = now(), booted_by = EXCLUDED.booted_by
+RETURNING schema_fingerprint`, s.DirectusVersion, s.SnapshotSHA256, s.AccessSHA256, by).Scan(&fp)
 	if err != nil {
 		return "", fmt.Errorf("record boot state: %w", err)
 	}
@@ -91,4 +114,6 @@ const stateDDL = `CREATE TABLE IF NOT EXISTS ` + StateTable + ` (
   booted_at          timestamptz NOT NULL DEFAULT now(),
   booted_by          text        NOT NULL
 );
+ALTER TABLE ` + StateTable + ` ADD COLUMN IF NOT EXISTS access_sha256 text NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS access_fingerprint text NOT NULL DEFAULT '';
 COMMENT ON TABLE ` + StateTable + ` IS 'Last successful boot of the TRM entrypoint; lets a warm reboot skip Directus bootstrap and schema apply. Deleting the row forces a full boot.'`

@@ -156,7 +156,10 @@ type Config struct {
 	Timeout time.Duration
 	// AccessDir holds the access files; AllowAccessRemoval the
 	// destructive access changes the operator named.
-	AccessDir          string
+	AccessDir string
+	// SkipAccess: the boot leaves the access model alone
+	// (TRM_ACCESS_APPLY=skip).
+	SkipAccess         bool
 	AllowAccessRemoval access.Allowance
 	// Event names the event of trmctl course: its slug, or
 	// ORGANISATION/SLUG.

@@ -160,16 +160,27 @@ func Table() []Spec {
 			c.Timeout, err = duration(v, true)
 			return err
 		}, Doc: "give up after this long, lock waits included (`0`: no limit)"},
-		{Env: "TRM_ACCESS_DIR", Flag: "access-dir", Arg: "dir", Default: "access", Used: Trmctl,
-			set: func(c *Config, v string) error { c.AccessDir = v; return nil }, Doc: "the access files (`access.yaml`, `policies/`), for `access`"},
+		{Env: "TRM_ACCESS_DIR", Flag: "access-dir", Arg: "dir", Default: "/directus/access", trmctlDefault: trmctl("access"), Used: Entrypoint | Trmctl,
+			set: func(c *Config, v string) error { c.AccessDir = v; return nil }, Doc: "the access files (`access.yaml`, `policies/`): the boot applies them after the schema (with the schema: `TRM_SCHEMA_APPLY` `dry-run` plans them, `skip` skips them too), `access` compares and applies them"},
 		{Env: "TRM_EVENT", Flag: "event", Arg: "slug", Used: Trmctl, set: func(c *Config, v string) error {
 			c.Event = strings.TrimSpace(v)
 			return checkEventRef(c.Event)
 		}, Doc: "the event of `course import`, `course export`, `rules import` and `rules export` (import defaults to the rulebook's): its slug, or `ORGANISATION/SLUG` when several organisations have one of that slug"},
-		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Trmctl, set: func(c *Config, v string) (err error) {
+		{Env: "TRM_ACCESS_APPLY", Default: "auto", Used: Entrypoint | Trmctl, set: func(c *Config, v string) error {
+			switch v {
+			case "auto":
+				c.SkipAccess = false
+			case "skip":
+				c.SkipAccess = true
+			default:
+				return errors.New("want auto (apply the access files with the schema) or skip (leave roles, policies and permissions alone)")
+			}
+			return nil
+		}, Doc: "`auto` applies `TRM_ACCESS_DIR` after the schema, as `TRM_SCHEMA_APPLY` says (`dry-run` plans it, `skip` skips it too); `skip` leaves roles, policies and permissions alone, for a database whose access model is not this repository's (docs/access-model.md)"},
+		{Env: "TRM_ALLOW_ACCESS_REMOVAL", Flag: "allow", Arg: "list", Used: Entrypoint | Trmctl, set: func(c *Config, v string) (err error) {
 			c.AllowAccessRemoval, err = accessAllowance(v)
 			return err
-		}, Doc: "`all`, or e.g. `role:judge,policy:old-viewer`: the roles and policies `access apply` may take from people who hold them"},
+		}, Doc: "`all`, or e.g. `role:judge,policy:old-viewer`: the roles and policies the boot and `access apply` may take from people who hold them"},
 		{Env: "TRM_RECOMPUTE_RELAY_INTERVAL_MS", Default: "1000", Used: Entrypoint | Extensions, set: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < minRelayIntervalMS || n > maxRelayIntervalMS {

@@ -435,6 +435,13 @@ func (p *Provisioner) Bootstrap(ctx context.Context) (*BootstrapResult, error) {
 	return &res, nil
 }
 
+// FlushCaches has Directus flush every cache, shared ones included (a
+// Redis cache store): after its tables were changed without it, nothing
+// it cached before may be served. Refused while an apply is pending.
+func (p *Provisioner) FlushCaches(ctx context.Context) error {
+	return p.call(ctx, "flush-caches", nil, nil)
+}
+
 // LiveSchema is the live schema as a Directus snapshot (JSON), with the
 // hash Directus gives it.
 type LiveSchema struct {

@@ -16,7 +16,8 @@
 //                        {"id": 3, "op": "diff", "snapshot": {...}, "live": true}
 //                        {"id": 4, "op": "apply-diff", "hash": "...", "diff": {...}}
 //                        {"id": 5, "op": "commit"}        (or "rollback")
-//                        {"id": 6, "op": "exit"}
+//                        {"id": 6, "op": "flush-caches"}
+//                        {"id": 7, "op": "exit"}
 //   replies on fd 3:     {"ready": {"protocol": 1, "directus": "11.17.4", "node": "v22..."}}  (once, first)
 //                        {"id": 1, "ok": true, "ms": 812, "result": {...}}
 //                        {"id": 1, "ok": false, "ms": 3, "error": {"kind": "...", "message": "...", "code": "...", "logged": [...]}}
@@ -251,6 +252,14 @@ async function rollback() {
 	return {};
 }
 
+// flushCachesRequest flushes every cache, shared ones included: after
+// the caller changed Directus's tables without Directus (the boot's access
+// apply, in SQL), nothing cached before may be served.
+async function flushCachesRequest() {
+	await flushCaches();
+	return {};
+}
+
 function takePending(op) {
 	if (pending === null) throw new Refusal("bad-request", `${op}: no apply is waiting`);
 	const trx = pending;
@@ -265,6 +274,7 @@ const ops = {
 	"apply-diff": applyDiffRequest,
 	commit,
 	rollback,
+	"flush-caches": flushCachesRequest,
 };
 
 function describe(err) {

@@ -3,7 +3,9 @@ package access
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testredis"
 )
 
 // The benchmark world of issue 13: 50 organisations, each with one event
@@ -39,13 +42,29 @@ const (
 // results with race number, class and crew names, by position); the
 // waypoints of a special (300, the roadbook: the course's rules reach the
 // organisation through segment, stage and event).
+//
+// Each read runs under three settings, on two instances over the same
+// database:
+//   - bare: the tests' Directus (no Redis, no data cache; the permissions
+//     cache in memory);
+//   - production: deploy/scaling.env with a Redis (permissions cache in
+//     memory and Redis, data cache in Redis), every request sent with
+//     Cache-Control: no-store so that it reaches PostgreSQL, as every read
+//     does after a write purged the cache or a person's first read within
+//     CACHE_TTL;
+//   - production-cached: the same instance, the request as clients send
+//     it, answered from the data cache after the first.
+//
+// The production instance runs without the rate limiter (one client
+// address sends every request, as in tests/scaling's benchmark) and with
+// CACHE_SKIP_ALLOWED=true, which no-store needs.
 func BenchmarkReads(b *testing.B) {
 	files, _ := committed(b)
 	dbURL := pg.New(b)
 	testdirectus.Provision(b, dbURL)
 	inst := testdirectus.Start(b, dbURL, testdirectus.WithoutBootstrap(),
 		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(b, "extensions")))
-	if _, err := access.Reconcile(ctx, inst.Client(), files, access.ReconcileOptions{}); err != nil {
+	if _, err := access.Reconcile(ctx, access.REST(inst.Client()), files, access.ReconcileOptions{}); err != nil {
 		b.Fatalf("apply the access files: %v", err)
 	}
 	roles, err := inst.Client().ListRoles(ctx, url.Values{"filter": {`{"name":{"_eq":"member"}}`}})
@@ -53,6 +72,10 @@ func BenchmarkReads(b *testing.B) {
 		b.Fatalf("the member role: %v %v", roles, err)
 	}
 	event := benchWorld(b, dbURL, roles[0].ID)
+	rd := testredis.Start(b)
+	prod := testdirectus.Start(b, dbURL, testdirectus.WithoutBootstrap(), testdirectus.WithScaling(rd.URL),
+		testdirectus.WithEnv("EXTENSIONS_PATH="+testenv.Path(b, "extensions"),
+			"RATE_LIMITER_ENABLED=false", "CACHE_SKIP_ALLOWED=true"))
 
 	reads := []struct {
 		name  string
@@ -79,48 +102,78 @@ func BenchmarkReads(b *testing.B) {
 			"limit":  {"-1"},
 		}},
 	}
-	admin, err := directusctl.NewClient(inst.URL, directusctl.WithToken(testdirectus.AdminToken))
-	if err != nil {
-		b.Fatal(err)
+	settings := []struct {
+		name    string
+		url     string
+		noStore bool
+	}{
+		{"bare", inst.URL, false},
+		{"production", prod.URL, true},
+		{"production-cached", prod.URL, false},
 	}
-	for _, r := range reads {
-		for _, w := range []struct{ name, token string }{
-			{"race-director", benchDirectorTok},
-			{"participant", benchParticipantTok},
-		} {
-			b.Run(r.name+"/"+w.name, func(b *testing.B) {
-				c, err := directusctl.NewClient(inst.URL, directusctl.WithToken(w.token))
-				if err != nil {
-					b.Fatal(err)
-				}
-				var rows []map[string]any
-				if err := c.Do(ctx, "GET", r.path, r.query, nil, &rows); err != nil {
-					b.Fatalf("%s as %s: %v", r.name, w.name, err)
-				}
-				// Each iteration sends the request as the role, then as the
-				// administrator: on a shared machine the load drifts, and
-				// the ratio of two neighbouring requests drifts less than
-				// two figures taken a minute apart.
-				var asRole, asAdmin time.Duration
-				for b.Loop() {
-					start := time.Now()
-					if err := c.Do(ctx, "GET", r.path, r.query, nil, nil); err != nil {
+	for _, s := range settings {
+		hc := &http.Client{}
+		if s.noStore {
+			hc.Transport = noStore{http.DefaultTransport}
+		}
+		admin, err := directusctl.NewClient(s.url, directusctl.WithToken(testdirectus.AdminToken), directusctl.WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range reads {
+			for _, w := range []struct{ name, token string }{
+				{"race-director", benchDirectorTok},
+				{"participant", benchParticipantTok},
+			} {
+				b.Run(s.name+"/"+r.name+"/"+w.name, func(b *testing.B) {
+					c, err := directusctl.NewClient(s.url, directusctl.WithToken(w.token), directusctl.WithHTTPClient(hc))
+					if err != nil {
 						b.Fatal(err)
 					}
-					mid := time.Now()
+					var rows []map[string]any
+					if err := c.Do(ctx, "GET", r.path, r.query, nil, &rows); err != nil {
+						b.Fatalf("%s as %s: %v", r.name, w.name, err)
+					}
 					if err := admin.Do(ctx, "GET", r.path, r.query, nil, nil); err != nil {
-						b.Fatal(err)
+						b.Fatalf("%s as admin: %v", r.name, err)
 					}
-					asRole += mid.Sub(start)
-					asAdmin += time.Since(mid)
-				}
-				b.ReportMetric(float64(asRole.Microseconds())/1000/float64(b.N), "ms/role-read")
-				b.ReportMetric(float64(asAdmin.Microseconds())/1000/float64(b.N), "ms/admin-read")
-				b.ReportMetric(float64(asRole)/float64(asAdmin), "×admin")
-				b.ReportMetric(float64(len(rows)), "rows")
-			})
+					// Each iteration sends the request as the role, then as
+					// the administrator: on a shared machine the load
+					// drifts, and the ratio of two neighbouring requests
+					// drifts less than two figures taken a minute apart.
+					var asRole, asAdmin time.Duration
+					for b.Loop() {
+						start := time.Now()
+						if err := c.Do(ctx, "GET", r.path, r.query, nil, nil); err != nil {
+							b.Fatal(err)
+						}
+						mid := time.Now()
+						if err := admin.Do(ctx, "GET", r.path, r.query, nil, nil); err != nil {
+							b.Fatal(err)
+						}
+						asRole += mid.Sub(start)
+						asAdmin += time.Since(mid)
+					}
+					b.ReportMetric(float64(asRole.Microseconds())/1000/float64(b.N), "ms/role-read")
+					b.ReportMetric(float64(asAdmin.Microseconds())/1000/float64(b.N), "ms/admin-read")
+					b.ReportMetric(float64(asRole)/float64(asAdmin), "×admin")
+					b.ReportMetric(float64(len(rows)), "rows")
+					load, _ := os.ReadFile("/proc/loadavg")
+					b.Logf("load average after: %s", strings.TrimSpace(string(load)))
+				})
+			}
 		}
 	}
+}
+
+// noStore asks Directus not to answer from its data cache
+// (CACHE_SKIP_ALLOWED), so that every request reaches PostgreSQL.
+type noStore struct{ next http.RoundTripper }
+
+func (n noStore) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Cache-Control", "no-store")
+	return n.next.RoundTrip(req)
 }
 
 // benchWorld writes the benchmark world straight into the database (what

@@ -494,14 +494,14 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 		m.create(t, "organization_devices", map[string]any{"organization_id": sub["organizations"], "device_id": d})
 		return map[string]any{"entry_id": sub["entries"], "device_id": d}, "device_id", d
 	case "stages":
-		// Each series of sort orders below (10000+n, 20000+n) is its own:
-		// n passes 100 in a full matrix, and two series that overlap put
-		// two segments of a stage, or two stages, in one place.
 		code := fmt.Sprintf("X%d", n)
-		return map[string]any{"event_id": sub["events"], "code": code, "name": "Stage", "sort_order": 10000 + n}, "code", code
+		// Stages and segments made for other collections' rows share a
+		// parent and need places of their own: even numbers here, odd
+		// ones below (n grows past any fixed offset over the matrix).
+		return map[string]any{"event_id": sub["events"], "code": code, "name": "Stage", "sort_order": 2 * n}, "code", code
 	case "segments":
 		code := fmt.Sprintf("L%d", n)
-		return map[string]any{"stage_id": sub["stages"], "code": code, "name": "Liaison", "sort_order": 10000 + n, "type": "liaison"}, "code", code
+		return map[string]any{"stage_id": sub["stages"], "code": code, "name": "Liaison", "sort_order": 2 * n, "type": "liaison"}, "code", code
 	case "geofences":
 		name := fmt.Sprintf("CP%d", n)
 		return map[string]any{"event_id": sub["events"], "name": name, "kind": "checkpoint", "geometry": square(n)}, "name", name
@@ -516,7 +516,7 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 		return formula(sub["events"], key), "rule_key", key
 	case "entry_segment_starts":
 		seg := m.create(t, "segments", map[string]any{"stage_id": sub["stages"], "code": fmt.Sprintf("T%d", n), "name": "Liaison",
-			"sort_order": 20000 + n, "type": "liaison"})
+			"sort_order": 2*n + 1, "type": "liaison"})
 		return map[string]any{"entry_id": sub["entries"], "segment_id": seg, "start_position": 1}, "segment_id", seg
 	case "entry_crossings":
 		ts := time.Date(2026, 6, 7, 9, 0, n, 0, time.UTC).Format(time.RFC3339)
@@ -525,7 +525,7 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 		key := fmt.Sprintf("cp-%d", 100+n)
 		return penalty(sub["entries"], sub["segments"], sub["penalty_formulas"], key), "offence_key", key
 	case "stage_results":
-		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 20000 + n})
+		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 2*n + 1})
 		return map[string]any{"entry_id": sub["entries"], "stage_id": st, "penalty_seconds": 0}, "stage_id", st
 	case "directus_users":
 		email := fmt.Sprintf("new%d@example.com", n)

@@ -59,3 +59,21 @@ func TestDriftGateFailsOnASchemaChangeWithoutARegeneratedSnapshot(t *testing.T) 
 		}
 	})
 }
+
+// The drift gate covers access: roles, policies and permissions that
+// differ from the access files after the boot fail it.
+func TestDriftGateFailsOnAPermissionChangedByHand(t *testing.T) {
+	tamper := filepath.Join(t.TempDir(), "tamper.sql")
+	sql := "-- A permission widened by hand after the boot: every field of what was a field list.\n" +
+		"UPDATE directus_permissions SET fields = '*' WHERE id = (SELECT min(id) FROM directus_permissions WHERE fields <> '*');\n"
+	if err := os.WriteFile(tamper, []byte(sql), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := driftGate(t, "TRM_DRIFT_GATE_TAMPER="+tamper)
+	if code != 1 || !strings.Contains(out, "update permission") || !strings.Contains(out, "the live access model differs") {
+		t.Fatalf("exit %d, want 1 with the access diff:\n%s", code, out)
+	}
+	if !strings.Contains(out, "No drift: the live schema") {
+		t.Errorf("the schema check should still pass:\n%s", out)
+	}
+}

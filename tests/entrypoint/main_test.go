@@ -87,6 +87,7 @@ func bootEnv(t testing.TB, dbURL string, port int, serve bool, extra ...string) 
 	env := append(testdirectus.Env(dbURL, port),
 		"TRM_NODE="+node, "TRM_DIRECTUS_CLI="+script,
 		"TRM_SNAPSHOT="+testenv.Path(t, "snapshots/schema.yaml"), "TRM_DB_INIT_DIR="+testenv.Path(t, "db-init"),
+		"TRM_ACCESS_DIR="+testenv.Path(t, "access"),
 		"TRM_TIMESCALEDB=optional", "TRM_DB_WAIT_TIMEOUT=20s", "TRM_START_COMMAND="+start)
 	return append(env, extra...)
 }
@@ -111,7 +112,8 @@ func mechanics(t testing.TB) []string {
 			t.Fatal(err)
 		}
 	}
-	return []string{"TRM_SNAPSHOT=" + abs(t, filepath.Join("testdata", "empty.yaml")), "TRM_DB_INIT_DIR=" + dir}
+	// The access files describe the committed schema, not this one.
+	return []string{"TRM_SNAPSHOT=" + abs(t, filepath.Join("testdata", "empty.yaml")), "TRM_DB_INIT_DIR=" + dir, "TRM_ACCESS_APPLY=skip"}
 }
 
 func startBoot(t testing.TB, env []string) *run {

@@ -150,14 +150,14 @@ func TestNoFailingCommandOfEitherBinaryPrintsASecret(t *testing.T) {
 	directusSecrets := []string{"KEY=" + secret, "SECRET=" + secret, "ADMIN_PASSWORD=" + secret, "ADMIN_TOKEN=" + secret, "ADMIN_EMAIL=admin@example.com"}
 	entryEnv := func(kv ...string) []string {
 		env := append([]string{"TRM_NODE=" + node, "TRM_DIRECTUS_CLI=" + script,
-			"TRM_SNAPSHOT=" + testenv.Path(t, "snapshots/schema.yaml"), "TRM_DB_INIT_DIR=" + testenv.Path(t, "db-init"),
+			"TRM_SNAPSHOT=" + testenv.Path(t, "snapshots/schema.yaml"), "TRM_DB_INIT_DIR=" + testenv.Path(t, "db-init"), "TRM_ACCESS_DIR=" + testenv.Path(t, "access"),
 			"TRM_TIMESCALEDB=optional", "TRM_START_COMMAND=true", "TRM_DB_WAIT_TIMEOUT=3s", "NODE_ENV=production",
 			"TELEMETRY=false", "TMPDIR=" + t.TempDir()}, directusSecrets...)
 		return append(env, kv...)
 	}
 	ctlEnv := func(kv ...string) []string {
 		return append([]string{"TRM_NODE=" + node, "TRM_DIRECTUS_CLI=" + script, "TRM_DB_INIT_DIR=" + testenv.Path(t, "db-init"),
-			"TRM_SNAPSHOT=" + testenv.Path(t, "snapshots/schema.yaml"), "TRM_TIMESCALEDB=optional", "TRM_DB_WAIT_TIMEOUT=3s"}, kv...)
+			"TRM_SNAPSHOT=" + testenv.Path(t, "snapshots/schema.yaml"), "TRM_ACCESS_DIR=" + testenv.Path(t, "access"), "TRM_TIMESCALEDB=optional", "TRM_DB_WAIT_TIMEOUT=3s"}, kv...)
 	}
 
 	var cases []battery

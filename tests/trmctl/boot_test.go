@@ -17,7 +17,7 @@ import (
 // database, the repository's files and the Directus CLI.
 func bootPlanEnv(t *testing.T, dbURL string) map[string]string {
 	t.Helper()
-	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DB_INIT_DIR": "../../db-init"}
+	env := map[string]string{"TRM_DATABASE_URL": dbURL, "TRM_TIMESCALEDB": "optional", "TRM_SNAPSHOT": "../../snapshots/schema.yaml", "TRM_DB_INIT_DIR": "../../db-init", "TRM_ACCESS_DIR": "../../access"}
 	node, script, err := testdirectus.Runtime()
 	if err != nil {
 		t.Fatal(err)
@@ -45,12 +45,25 @@ func TestBootPlanOnAFreshDatabaseListsTheWholeProvisioning(t *testing.T) {
 			} `json:"summary"`
 		} `json:"schema"`
 		Refused []string `json:"refused"`
+		Access  struct {
+			Summary struct {
+				Create int `json:"create"`
+			} `json:"summary"`
+		} `json:"access"`
+		AccessRefused []json.RawMessage `json:"access_refused"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if plan.FastPath || !plan.Bootstrap || len(plan.Pending) < 4 || plan.Schema.Summary.Create == 0 || len(plan.Refused) != 0 {
 		t.Fatalf("plan for a fresh database: %+v", plan)
+	}
+	// The access files are created too, and nobody holds anything yet.
+	if plan.Access.Summary.Create == 0 || plan.AccessRefused == nil || len(plan.AccessRefused) != 0 {
+		t.Fatalf("access plan for a fresh database: %+v", plan)
+	}
+	if code, out, _ := trmctl(t, bootPlanEnv(t, dbURL), "boot", "plan"); code != 0 || !strings.Contains(out, "access:\n") || !strings.Contains(out, "create policy viewer") {
+		t.Fatalf("the text plan should list the access changes: exit %d\n%s", code, out)
 	}
 	if n := queryTables(t, dbURL); n != 0 {
 		t.Errorf("boot plan created %d tables", n)
@@ -68,6 +81,8 @@ func TestBootPlanAfterProvisioningTakesTheFastPathAndRefusesAStaleSnapshot(t *te
 	// The committed empty snapshot of an earlier day would drop every
 	// Phase 1 collection: the boot would stop, and the plan says so.
 	env["TRM_SNAPSHOT"] = "testdata/empty-11.17.4.yaml"
+	// The access files describe the committed schema, not that one.
+	env["TRM_ACCESS_APPLY"] = "skip"
 	code, out, _ = trmctl(t, env, "boot", "plan")
 	if code != 1 || !strings.Contains(out, "the boot would stop on") || !strings.Contains(out, "TRM_ALLOW_DESTRUCTIVE=collection:") {
 		t.Fatalf("exit %d, want 1 with the refused changes:\n%s", code, out)

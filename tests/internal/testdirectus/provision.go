@@ -16,7 +16,7 @@ import (
 )
 
 // Provision runs the entrypoint's boot pipeline (internal/boot) on dbURL
-// with the repository's committed snapshot and db-init, exactly as the
+// with the repository's committed snapshot, db-init and access files, exactly as the
 // image does at start-up, with TimescaleDB optional. extraEnv (KEY=VALUE)
 // overrides settings, e.g. TRM_SNAPSHOT.
 func Provision(t testing.TB, dbURL string, extraEnv ...string) {
@@ -33,6 +33,7 @@ func Provision(t testing.TB, dbURL string, extraEnv ...string) {
 		"TRM_NODE="+node, "TRM_DIRECTUS_CLI="+script,
 		"TRM_SNAPSHOT="+filepath.Join(root, "snapshots", "schema.yaml"),
 		"TRM_DB_INIT_DIR="+filepath.Join(root, "db-init"),
+		"TRM_ACCESS_DIR="+filepath.Join(root, "access"),
 		"TRM_TIMESCALEDB=optional", "TRM_DB_WAIT_TIMEOUT=20s", "TRM_START_COMMAND=true")
 	env = append(env, extraEnv...)
 	vars := map[string]string{}
