@@ -267,17 +267,17 @@ func (a *app) pullDatabase(ctx context.Context) (*access.Live, error) {
 	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("connect to %s: %w", a.set.Database.Redacted(), err)}
+		return nil, a.trouble(fmt.Errorf("connect to %s: %w", a.set.Database.Redacted(), err))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, a.trouble(fmt.Errorf("%s: %w", a.set.Database.Redacted(), err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	live, err := access.SQL(tx).Load(ctx)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%s: %w (is Directus installed in this database?)", a.set.Database.Redacted(), err)}
+		return nil, a.trouble(fmt.Errorf("%s: %w (is Directus installed in this database?)", a.set.Database.Redacted(), err))
 	}
 	return live, nil
 }
@@ -308,10 +308,10 @@ func (a *app) runAccessDiff(ctx context.Context) error {
 		defer cancel()
 		c, err := a.accessClient(ctx)
 		if err != nil {
-			return err
+			return a.trouble(err)
 		}
 		if live, err = access.Pull(ctx, c); err != nil {
-			return &exitError{code: exitUsage, err: explainAccessError(err)}
+			return a.trouble(explainAccessError(err))
 		}
 		from = "Directus at " + c.BaseURL()
 	}

@@ -198,12 +198,18 @@ func argName(arg string) string {
 // a script can tell it from "the snapshots differ" (1); the error already
 // names the file and the position, so no usage hint follows it.
 func (a *app) snapshotTrouble(err error) error {
-	msg := err.Error()
 	var se *snapshot.SizeError
 	if errors.As(err, &se) {
-		msg += " (if it really is a snapshot, raise the limit with --snapshot-max-size or TRM_SNAPSHOT_MAX_SIZE)"
+		err = fmt.Errorf("%w (if it really is a snapshot, raise the limit with --snapshot-max-size or TRM_SNAPSHOT_MAX_SIZE)", err)
 	}
-	fmt.Fprintf(a.io.err, "trmctl: %s\n", msg)
+	return a.trouble(err)
+}
+
+// trouble reports that a comparison could not be made (an instance or a
+// file unavailable): diff(1)'s exit status 2, without the usage hint that
+// a wrong flag gets.
+func (a *app) trouble(err error) error {
+	fmt.Fprintf(a.io.err, "trmctl: %s\n", err)
 	return &exitError{code: exitTrouble, err: errors.New("")}
 }
 

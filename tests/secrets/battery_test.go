@@ -169,6 +169,7 @@ func TestNoFailingCommandOfEitherBinaryPrintsASecret(t *testing.T) {
 			battery{name: "trmctl migrate up --database-url " + name, env: ctlEnv(), args: []string{"migrate", "up", "--database-url", u}},
 			battery{name: "trmctl boot plan --database-url " + name, env: ctlEnv(), args: []string{"boot", "plan", "--database-url", u}},
 			battery{name: "trmctl snapshot check --database-url " + name, env: ctlEnv(), args: []string{"snapshot", "check", "--database-url", u}},
+			battery{name: "trmctl access diff --database-url " + name, env: ctlEnv(), args: []string{"access", "diff", "--database-url", u}},
 			battery{name: "trmctl snapshot pull DB_CONNECTION_STRING " + name, env: ctlEnv("DB_CONNECTION_STRING=" + u), args: []string{"snapshot", "pull", "-o", "-"}},
 		)
 	}
