@@ -45,7 +45,7 @@ export TELEMETRY=false FORCE_COLOR=0
 # shellcheck disable=SC1091
 set -a; . deploy/scaling.env; set +a
 export REDIS="$redis_url" IP_TRUST_PROXY=false
-export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init"
+export TRM_TIMESCALEDB=optional TRM_SNAPSHOT="$PWD/snapshots/schema.yaml" TRM_DB_INIT_DIR="$PWD/db-init" TRM_ACCESS_DIR="$PWD/access"
 export TRM_DIRECTUS_DIR="$PWD/directus" TRM_START_COMMAND="$TRM_NODE $TRM_DIRECTUS_CLI start"
 mkdir -p "$STORAGE_LOCAL_ROOT"
 

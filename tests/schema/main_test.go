@@ -18,6 +18,7 @@ import (
 
 	"git.dev.trmtracking.org/trm/directus/internal/boot"
 	"git.dev.trmtracking.org/trm/directus/internal/catalog"
+	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdb"
@@ -433,4 +434,26 @@ func (a *api) event(t testing.TB, org, slug string) string {
 	t.Helper()
 	return a.create(t, "events", map[string]any{"organization_id": org, "name": "Event " + slug, "slug": slug,
 		"discipline": "rally", "starts_at": "2026-06-06T06:00:00Z", "ends_at": "2026-06-13T18:00:00Z"})
+}
+
+// TestLocalRunsSetEveryImagePath: a setting of the entrypoint whose default
+// is a path inside the image (/directus/...) points nowhere on a checkout,
+// so make dev and the drift gate must set each one: a new one (the access
+// folder was one) otherwise stops make dev at its first boot. The Node and
+// Directus paths come from directus/runtime.env, which both read.
+func TestLocalRunsSetEveryImagePath(t *testing.T) {
+	for _, script := range []string{"scripts/dev.sh", "scripts/drift-gate.sh"} {
+		b, err := os.ReadFile(testenv.Path(t, script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range settings.Table() {
+			if s.Used&settings.Entrypoint == 0 || s.Runtime || !strings.HasPrefix(s.Default, "/directus/") {
+				continue
+			}
+			if !regexp.MustCompile(`\b` + s.Env + `=`).Match(b) {
+				t.Errorf("%s does not set %s (default %s, a path in the image)", script, s.Env, s.Default)
+			}
+		}
+	}
 }
