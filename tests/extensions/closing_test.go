@@ -169,6 +169,37 @@ func TestControlClosingTimes(t *testing.T) {
 			closing{"CP1", "09:17", 2}, closing{"CP2", "11:09", 3}, closing{"TC0", "08:17", 2}, closing{"TC1", "09:17", 2}, closing{"TC2", "09:39", 3})
 	})
 
+	t.Run("the database refuses a closing time that breaks its rules, even an administrator's", func(t *testing.T) {
+		var wps []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := admin.ListItems(bg, "waypoints", url.Values{"filter": {`{"name":{"_in":["WPV1","TC3"]}}`}, "fields": {"id,name"}}, &wps); err != nil || len(wps) != 2 {
+			t.Fatalf("waypoints: %v %v", wps, err)
+		}
+		ids := map[string]string{}
+		for _, w := range wps {
+			ids[w.Name] = w.ID
+		}
+		row := func(waypoint, closes string) map[string]any {
+			return map[string]any{"stage_id": stage, "waypoint_id": waypoint, "closes_at": closes, "due_at": "2026-06-07T12:00:00Z",
+				"allowed_lateness_seconds": 1800, "computed_at": "2026-06-07T07:00:00Z"}
+		}
+		for _, x := range []struct {
+			what  string
+			item  map[string]any
+			words []string
+		}{
+			{"closes_at is not due_at + the lateness", row(ids["TC3"], "2026-06-07T12:10:00Z"), []string{"due time plus the allowed lateness", "control_closing_times_closes_after_lateness"}},
+			{"a WPV is no control", row(ids["WPV1"], "2026-06-07T12:30:00Z"), []string{"time control (TC) or checkpoint (CP)", "control_closing_times_control_of_stage"}},
+		} {
+			err := admin.CreateItem(bg, "control_closing_times", x.item, nil)
+			if r := refusalOf(t, err); r.Status != http.StatusBadRequest || !contains(r.Message, x.words...) {
+				t.Errorf("%s: %d %s %q, want 400 naming %v", x.what, r.Status, r.Code, r.Message, x.words)
+			}
+		}
+	})
+
 	t.Run("each role reads what access says", func(t *testing.T) {
 		count := func(c *directusctl.Client, fields string) (int, error) {
 			var rows []map[string]any
@@ -307,11 +338,12 @@ func (s *stack) waitClosing(t testing.TB, stage, what string, want []closing) {
 	}
 }
 
-// waitHooksIdle gives the action hooks of the writes before it the time
-// to run: Directus runs action hooks in the order of the writes, so once
-// the hook of six writes later (a start of a throwaway open stage) has
-// stored its closing time, an earlier one has long started; its stage's
-// advisory lock orders it before any later recompute of that stage.
+// waitHooksIdle gives the action hooks of the writes before it time to
+// run: it makes six more writes, the last of which (a start in a
+// throwaway open stage) the hook answers with a closing time, and waits
+// for that. Directus starts action hooks in the order of the writes
+// without waiting for them, so this is no proof that an earlier one has
+// finished, only that the hook has been busy well past it.
 func (s *stack) waitHooksIdle(t testing.TB) {
 	t.Helper()
 	c := s.client()
