@@ -57,7 +57,8 @@ func TestControlClosingTimes(t *testing.T) {
 		"starts_at": "2026-06-07T08:00:00Z", "start_interval_seconds": 120})
 	// L1: a liaison of an hour, 30 min late allowed, TC0 at its start, CP1
 	// inside, TC1 at its end. SS1: a special without an ideal time, TC2
-	// at its start, CP2 inside (no due time there). L2: no lateness set.
+	// at its start (0 km, after the DSS), CP2 inside (no due time there).
+	// L2: no lateness set.
 	segment := func(code, typ string, sort int, target, lateness any) string {
 		return create(t, director, "segments", map[string]any{"stage_id": stage, "code": code, "name": code, "sort_order": sort, "type": typ,
 			"target_duration_seconds": target, "allowed_lateness_seconds": lateness})
@@ -71,8 +72,9 @@ func TestControlClosingTimes(t *testing.T) {
 	wp(l1, "CP1", "CP", 2, 20)
 	wp(l1, "WPV1", "WPV", 3, 30)
 	wp(l1, "TC1", "TC", 4, 40)
-	wp(ss1, "TC2", "TC", 1, 0)
-	wp(ss1, "CP2", "CP", 2, 25)
+	wp(ss1, "DSS1", "DSS", 1, 0)
+	wp(ss1, "TC2", "TC", 2, 0)
+	wp(ss1, "CP2", "CP", 3, 25)
 	wp(l2, "TC3", "TC", 1, 0)
 	starts := map[string]string{} // "L1/1" → id
 	for _, n := range []int{1, 2, 3} {
@@ -257,6 +259,20 @@ func TestControlClosingTimes(t *testing.T) {
 		s.waitHooksIdle(t)
 		want(t, "closed: kept as they were",
 			closing{"CP1", "09:17", 2}, closing{"CP2", "11:09", 3}, closing{"TC0", "08:17", 2}, closing{"TC1", "09:17", 2}, closing{"TC2", "09:39", 3})
+	})
+
+	t.Run("a deleted control takes its closing time with it", func(t *testing.T) {
+		var wps []struct {
+			ID string `json:"id"`
+		}
+		if err := admin.ListItems(bg, "waypoints", url.Values{"filter": {`{"name":{"_eq":"CP1"}}`}, "fields": {"id"}}, &wps); err != nil || len(wps) != 1 {
+			t.Fatalf("CP1: %v %v", wps, err)
+		}
+		if err := director.DeleteItem(bg, "waypoints", wps[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		want(t, "CP1 is gone",
+			closing{"CP2", "11:09", 3}, closing{"TC0", "08:17", 2}, closing{"TC1", "09:17", 2}, closing{"TC2", "09:39", 3})
 	})
 }
 

@@ -15,7 +15,6 @@ describe('relevant', () => {
 		expect(relevant(write('stages', 'update', { starts_at: '2026-06-07T08:00:00Z' }))).toBe(false);
 		expect(relevant(write('entries', 'update', { race_number: 7 }))).toBe(false);
 		expect(relevant(write('waypoints', 'update', { notes: 'careful' }))).toBe(false);
-		expect(relevant(write('waypoints', 'delete', ['w']))).toBe(false);
 		expect(relevant(write('control_closing_times', 'update', { closes_at: 'x' }))).toBe(false);
 	});
 	it("follows a segment's durations, a waypoint's type or place, a stage's or an entry's status", () => {
@@ -24,6 +23,7 @@ describe('relevant', () => {
 		expect(relevant(write('waypoints', 'update', { type: 'CP' }))).toBe(true);
 		expect(relevant(write('waypoints', 'update', { distance_km: 0 }))).toBe(true);
 		expect(relevant(write('waypoints', 'create', { type: 'TC' }))).toBe(true);
+		expect(relevant(write('waypoints', 'delete', ['w']))).toBe(true);
 		expect(relevant(write('stages', 'update', { status: 'open' }))).toBe(true);
 		expect(relevant(write('entries', 'update', { status: 'withdrawn' }))).toBe(true);
 	});
@@ -44,6 +44,9 @@ describe('stagesQuery', () => {
 				for (const b of bindings) expect(b).toEqual(['a', 'b']);
 			}
 		}
+	});
+	it('after a waypoint is deleted, recomputes the open stages', () => {
+		expect(stagesQuery(write('waypoints', 'delete', ['w']))).toMatch(/status = 'open'/);
 	});
 	it('after a start is deleted, looks for the closing times that lost their last start', () => {
 		expect(stagesQuery(write('entry_segment_starts', 'delete', ['k']))).toMatch(/last_start_id IS NULL/);

@@ -4,7 +4,8 @@
 //
 //   due(entry, control) = the entry's target_at for the control's segment
 //                           when the control is at the segment's start
-//                           (its first waypoint, at 0 km or no distance);
+//                           (at 0 km; without a distance: the segment's
+//                           first waypoint);
 //                         target_at + the segment's target_duration_seconds
 //                           otherwise (at its end or inside it)
 //   closes_at(control)  = max over the starters of due(entry, control)
@@ -58,14 +59,14 @@ export async function recomputeClosingTimes(db: Knex, stageId: string): Promise<
 /**
  * The last starter at each control of the open stage :stage, with its due
  * time and the segment's lateness. A control is at its segment's start
- * when it is the segment's first waypoint (by sort order) at 0 km or no
- * distance. Ties of the last due time go to the smallest start id, so
+ * when its distance_km is 0, or, without a distance, when it is the
+ * segment's first waypoint (by sort order). Ties of the last due time go to the smallest start id, so
  * that a recompute of unchanged data changes nothing.
  */
 export const LAST_STARTERS = `
 	WITH controls AS (
 		SELECT w.id AS waypoint_id, w.segment_id, w.type, sg.target_duration_seconds, sg.allowed_lateness_seconds,
-		       (w.sort_order = min(w.sort_order) OVER (PARTITION BY w.segment_id) AND coalesce(w.distance_km, 0) = 0) AS at_start
+		       coalesce(w.distance_km = 0, w.sort_order = min(w.sort_order) OVER (PARTITION BY w.segment_id)) AS at_start
 		  FROM waypoints w
 		  JOIN segments sg ON sg.id = w.segment_id
 		 WHERE sg.stage_id = :stage

@@ -29,17 +29,17 @@ export const RELEVANT: Record<string, readonly string[]> = {
 export const WATCHED: Record<string, readonly Write['event'][]> = {
 	entry_segment_starts: ['create', 'update', 'delete'],
 	segments: ['update'],
-	waypoints: ['create', 'update'],
+	waypoints: ['create', 'update', 'delete'],
 	stages: ['update'],
 	entries: ['update'],
 };
 
 /**
  * Whether the write can change a closing time. A create or delete of a
- * start always can; a waypoint created can (a new TC or CP, or a new
- * first waypoint); an update only when it writes a relevant field. A
- * waypoint, segment or stage deleted takes its closing times with it
- * (ON DELETE CASCADE); an entry with starts cannot be deleted.
+ * start or a waypoint always can (a waypoint deleted may leave another
+ * one its segment's first); an update only when it writes a relevant
+ * field. A segment or stage deleted takes its closing times with it (ON
+ * DELETE CASCADE); an entry with starts cannot be deleted.
  */
 export function relevant(w: Write): boolean {
 	if (!WATCHED[w.collection]?.includes(w.event)) return false;
@@ -67,6 +67,9 @@ export function stagesQuery(w: Write): string {
 			return `SELECT stage_id FROM segments WHERE id = ANY(?)
 				UNION SELECT c.stage_id FROM control_closing_times c JOIN waypoints w ON w.id = c.waypoint_id WHERE w.segment_id = ANY(?)`;
 		case 'waypoints':
+			// A deleted waypoint's segment is gone from the database: every
+			// open stage (a handful at most: the stages of the day).
+			if (w.event === 'delete') return `SELECT id AS stage_id FROM stages WHERE status = 'open'`;
 			return `SELECT sg.stage_id FROM waypoints w JOIN segments sg ON sg.id = w.segment_id WHERE w.id = ANY(?)
 				UNION SELECT stage_id FROM control_closing_times WHERE waypoint_id = ANY(?)`;
 		case 'stages':
