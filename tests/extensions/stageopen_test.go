@@ -437,6 +437,19 @@ func stageOpenRefusals(t *testing.T, r *rally) {
 	const roleSentence = "Opening this stage needs the race-director or org-admin role in the organisation running its event."
 	before := r.startsDigest(t)
 
+	t.Run("a save refused at its commit leaves no start list", func(t *testing.T) {
+		// A batch update is one transaction: the start list is written in
+		// it, and the duplicate code fails at commit (deferred).
+		err := r.member(t, s.org, "race-director").Do(bg, http.MethodPatch, "/items/stages", nil,
+			[]map[string]any{{"id": r.stages["S4"], "status": "open", "code": "S1"}}, nil)
+		if rf := refusalOf(t, err); rf.Status != http.StatusBadRequest || !strings.Contains(rf.Message, "(rule stages_code_unique_per_event)") {
+			t.Errorf("%d %s %q", rf.Status, rf.Code, rf.Message)
+		}
+		if r.startsDigest(t) != before || r.status(t, "S4") != "published" {
+			t.Fatal("the refused save left starts or the status behind")
+		}
+	})
+
 	for _, tc := range []struct {
 		name    string
 		c       *directusctl.Client
