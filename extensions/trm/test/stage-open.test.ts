@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDryRun } from '../src/stage-open/endpoint.js';
+import { paramsN, withSettings, type StageRow } from '../src/stage-open/open.js';
 import {
 	countPlan,
 	manualOrder,
@@ -163,5 +164,46 @@ describe('parseDryRun', () => {
 		expect(parseDryRun({ 'dry-run': 'true' })).toBe(true);
 		expect(parseDryRun({ 'dry-run': 'false' })).toBe(false);
 		expect(() => parseDryRun({ 'dry-run': 'yes' })).toThrow('dry-run is true (answer the plan, write nothing) or false, not "yes".');
+	});
+});
+
+describe('withSettings and paramsN', () => {
+	const stored: StageRow = {
+		id: 's',
+		code: 'S1',
+		status: 'published',
+		sort_order: 2,
+		event_id: 'ev',
+		organization_id: 'org',
+		starts_at: new Date('2026-06-07T06:00:00Z'),
+		start_interval_seconds: 60,
+		start_order_strategy: 'manual',
+		start_order_strategy_params: null,
+		start_order_input_stage_id: null,
+	};
+	it('takes the start settings a payload changes along with the status', () => {
+		const got = withSettings(stored, {
+			status: 'open',
+			starts_at: '2026-06-07T07:00:00Z',
+			start_interval_seconds: 120,
+			start_order_strategy: 'inverse_top_n_then_natural',
+			start_order_strategy_params: { n: 10 },
+			start_order_input_stage_id: { id: 'p' },
+		});
+		expect(got).toEqual({
+			...stored,
+			starts_at: new Date('2026-06-07T07:00:00Z'),
+			start_interval_seconds: 120,
+			start_order_strategy: 'inverse_top_n_then_natural',
+			start_order_strategy_params: { n: 10 },
+			start_order_input_stage_id: 'p',
+		});
+		expect(withSettings(stored, { status: 'open' })).toEqual(stored);
+		expect(withSettings(stored, { starts_at: null, start_interval_seconds: null }).starts_at).toBeNull();
+	});
+	it('reads N from the parameters, as an object or JSON text', () => {
+		expect(paramsN({ n: 10 })).toBe(10);
+		expect(paramsN('{"n": 3}')).toBe(3);
+		for (const bad of [null, {}, { n: 0 }, { n: 2.5 }, '{', 'null']) expect(paramsN(bad)).toBeUndefined();
 	});
 });

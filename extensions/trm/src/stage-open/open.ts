@@ -115,9 +115,17 @@ export function withSettings(stage: StageRow, payload: Record<string, unknown>):
 	return out;
 }
 
-function paramsN(params: unknown): number | undefined {
-	const p = typeof params === 'string' ? (JSON.parse(params) as unknown) : params;
-	const n = (p as { n?: unknown } | null)?.n;
+/** N of {"n": N} (an object, or its JSON text); undefined when there is no whole N ≥ 1. */
+export function paramsN(params: unknown): number | undefined {
+	let p = params;
+	if (typeof p === 'string') {
+		try {
+			p = JSON.parse(p) as unknown;
+		} catch {
+			return undefined;
+		}
+	}
+	const n = (p as { n?: unknown } | null | undefined)?.n;
 	return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
@@ -222,8 +230,13 @@ export async function planOpen(trx: Knex, stage: StageRow): Promise<{ plan: Segm
 	if (stage.starts_at === null || Number.isNaN(stage.starts_at.getTime())) {
 		throw invalidPayload(`Stage ${stage.code} has no start time: set starts_at (when its first entry starts), then open it.`, { field: 'starts_at' });
 	}
-	if (stage.start_interval_seconds === null || !Number.isInteger(stage.start_interval_seconds) || stage.start_interval_seconds < 0) {
+	if (stage.start_interval_seconds === null) {
 		throw invalidPayload(`Stage ${stage.code} has no start interval: set start_interval_seconds (the seconds between two starters), then open it.`, {
+			field: 'start_interval_seconds',
+		});
+	}
+	if (!Number.isInteger(stage.start_interval_seconds) || stage.start_interval_seconds < 0) {
+		throw invalidPayload(`Stage ${stage.code}'s start interval must be a whole number of seconds, 0 or more, not ${stage.start_interval_seconds}.`, {
 			field: 'start_interval_seconds',
 		});
 	}
