@@ -43,7 +43,8 @@ ENV TRM_SNAPSHOT=/directus/snapshots/schema.yaml \
     TRM_DIRECTUS_CLI=/directus/node_modules/@directus/api/dist/cli/run.js \
     TRM_DIRECTUS_DIR=/directus
 # The entrypoint execs the upstream start command (pm2-runtime start
-# ecosystem.config.cjs) once the database is provisioned; the upstream
-# CMD, which ran bootstrap itself, is cleared.
+# ecosystem.config.cjs) once the database is provisioned, or after a full
+# boot serves Directus from the process that provisioned (TRM_SERVE); the
+# upstream CMD, which ran bootstrap itself, is cleared.
 ENTRYPOINT ["/usr/local/bin/trm-entrypoint"]
 CMD []

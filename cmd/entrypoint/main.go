@@ -3,6 +3,10 @@
 // boot lock, pre-schema db-init, Directus bootstrap, guarded schema apply,
 // post-schema db-init) and then replaces itself with the start command, by
 // default the upstream image's `pm2-runtime start ecosystem.config.cjs`.
+// After a full boot whose start command is Directus's own start
+// (TRM_SERVE=auto), it has the Directus process that provisioned serve
+// instead, its modules loaded, and stays as its supervisor: signals go to
+// it, and the entrypoint exits with its status.
 //
 // Every setting (internal/settings, the README's table) is checked before
 // anything else, then the committed snapshot, the db-init files and the
@@ -40,8 +44,9 @@ func main() {
 	os.Exit(code)
 }
 
-// run provisions and, on success, execs the start command; it only
-// returns on failure.
+// run provisions and, on success, execs the start command, returning only
+// on failure, or serves Directus from the process that provisioned and
+// returns its exit status.
 func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []string) int {
 	red := settings.NewRedactor(settings.EnvSecrets(env, environ)...)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: redactAttr(red)}))
@@ -74,8 +79,12 @@ func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []s
 		// the configuration's fault.
 		return failed(ctx, stderr, log, red, err, 2)
 	}
-	if _, err := b.Run(ctx); err != nil {
+	out, err := b.Run(ctx)
+	if err != nil {
 		return failed(ctx, stderr, log, red, err, 1)
+	}
+	if out.Server != nil {
+		return serve(ctx, log, out.Server, cfg)
 	}
 	// Directus resolves its caches and relative paths from its own
 	// directory, as in the image (/directus).
@@ -87,6 +96,46 @@ func run(ctx context.Context, stderr io.Writer, env directusctl.Env, environ []s
 	err = syscall.Exec(path, cfg.StartCommand, cfg.Environ)
 	log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "check TRM_START_COMMAND")
 	return 1
+}
+
+// serve has the Directus process that provisioned serve Directus
+// (TRM_SERVE, docs/boot-provisioner.md) and supervises it: SIGTERM,
+// SIGINT and SIGHUP go to it, its output is the entrypoint's, its exit
+// status the entrypoint's (128 + the signal's number when a signal ended
+// it), and it is killed by the kernel if the entrypoint dies.
+func serve(ctx context.Context, log *slog.Logger, p *directusctl.Provisioner, cfg *boot.Config) int {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	// A signal that came before this Notify cancelled ctx instead.
+	if ctx.Err() != nil {
+		_ = p.Close()
+		log.Error("boot failed", "step", "start", "error", context.Cause(ctx).Error(), "fix", "stopped by a signal before Directus started; provisioning was complete")
+		return 1
+	}
+	go func() {
+		for s := range sig {
+			_ = p.Signal(s.(syscall.Signal))
+		}
+	}()
+	var style *string
+	for _, kv := range cfg.Environ {
+		if v, ok := strings.CutPrefix(kv, "LOG_STYLE="); ok {
+			style = &v
+		}
+	}
+	log.Info("start", "step", "start", "serve", "in the process that provisioned", "pid", p.Pid(), "dir", cfg.DirectusDir)
+	// Not ctx: from here a signal goes to Directus, which handles it.
+	if err := p.Serve(context.Background(), style, os.Stdout, os.Stderr); err != nil {
+		// A server that could not start exits with Directus's status;
+		// any other failure stopped the process.
+		code := p.Wait()
+		if ee := (*directusctl.ProvisionerExitError)(nil); !errors.As(err, &ee) || code == 0 {
+			code = 1
+		}
+		log.Error("boot failed", "step", "start", "error", err.Error(), "fix", "read Directus's error above (a port in use: PORT); TRM_SERVE=exec runs the start command instead")
+		return code
+	}
+	return p.Wait()
 }
 
 // failed logs a failed step with its fix as the last line and returns

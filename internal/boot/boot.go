@@ -26,6 +26,7 @@ import (
 
 	"git.dev.trmtracking.org/trm/directus/internal/access"
 	"git.dev.trmtracking.org/trm/directus/internal/settings"
+	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations"
 	"git.dev.trmtracking.org/trm/directus/lib/migrations/advisorylock"
 	"git.dev.trmtracking.org/trm/directus/lib/snapshot"
@@ -223,6 +224,10 @@ type Outcome struct {
 	AccessApplied int
 	DBInit        []migrations.AppliedFile
 	Duration      time.Duration
+	// Server is the Directus process that provisioned, still running,
+	// when Config.Serve asked for it and one ran: the caller has it
+	// serve (Provisioner.Serve) or closes it.
+	Server *directusctl.Provisioner
 }
 
 func (b *Booter) step(name string, start time.Time, attrs ...any) {
@@ -332,7 +337,12 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 	if err := b.applyAccess(ctx, pool, n, out); err != nil {
 		return out, err
 	}
-	n.close()
+	// The process ends here unless it is to serve: the boot's last steps
+	// need no Directus.
+	keep := b.cfg.Serve && n.started
+	if !keep {
+		n.close()
+	}
 	if err := b.processorRole(ctx, conn.Conn()); err != nil {
 		return out, err
 	}
@@ -346,6 +356,12 @@ func (b *Booter) Run(ctx context.Context) (*Outcome, error) {
 			return out, &StepError{Step: "record", Err: err, Fix: "check the database and rerun"}
 		}
 		b.step("record", t, "fingerprint", fp[:12])
+	}
+	if keep {
+		if out.Server, err = b.process(ctx, n); err != nil {
+			return out, err
+		}
+		n.handOver()
 	}
 	out.Duration = time.Since(start)
 	return out, nil

@@ -1,6 +1,8 @@
 package boot
 
 import (
+	"strings"
+
 	"git.dev.trmtracking.org/trm/directus/internal/settings"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 )
@@ -26,6 +28,10 @@ type Config struct {
 	// command: the process's, with the database the settings named
 	// (Config.DirectusEnviron).
 	Environ []string
+	// Serve asks Run to hand over the Directus process that provisioned,
+	// when one ran, instead of ending it (Outcome.Server): the entrypoint
+	// has it serve.
+	Serve bool
 }
 
 // NewConfig puts the settings and the environment together. Both binaries
@@ -37,5 +43,32 @@ func NewConfig(s *settings.Config, environ []string) *Config {
 		Exclude: Excluded(s.SnapshotExclude),
 		CLI:     &directusctl.CLI{Node: s.Node, Script: s.DirectusCLI, Dir: s.DirectusDir, Env: env},
 		Environ: env,
+		Serve:   servesItself(s, env),
 	}
+}
+
+// servesItself says whether the start command is Directus's own `start`,
+// which the process that provisioned can run with its modules loaded
+// (TRM_SERVE=auto, docs/boot-provisioner.md): `TRM_NODE TRM_DIRECTUS_CLI
+// start`, or the image's pm2-runtime with one instance and nothing else
+// of PM2's configured (PM2 would otherwise supervise, cluster or restart
+// differently from the entrypoint).
+func servesItself(s *settings.Config, environ []string) bool {
+	if s.ServeExec {
+		return false
+	}
+	cmd := strings.Join(s.StartCommand, " ")
+	if cmd == s.Node+" "+s.DirectusCLI+" start" {
+		return true
+	}
+	if cmd != settings.DefaultStartCommand {
+		return false
+	}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PM2_") && (k != "PM2_INSTANCES" || v != "1") {
+			return false
+		}
+	}
+	return true
 }

@@ -58,3 +58,32 @@ func TestDescribeNamesTheRemedyForAnIncompleteSnapshot(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TRM_SERVE=auto serves from the provisioning process only when the start
+// command is Directus's own start, and PM2 would do nothing more.
+func TestServesItselfOnlyWhenTheStartCommandIsDirectussOwnStart(t *testing.T) {
+	pm2 := strings.Fields(settings.DefaultStartCommand)
+	cli := []string{"/opt/node", "/directus/cli/run.js", "start"}
+	cases := []struct {
+		name    string
+		start   []string
+		exec    bool
+		environ []string
+		want    bool
+	}{
+		{"the image's pm2-runtime", pm2, false, []string{"PATH=/bin"}, true},
+		{"one PM2 instance", pm2, false, []string{"PM2_INSTANCES=1"}, true},
+		{"PM2 instances", pm2, false, []string{"PM2_INSTANCES=4"}, false},
+		{"a PM2 setting", pm2, false, []string{"PM2_MAX_MEMORY_RESTART=1G"}, false},
+		{"Directus's CLI start", cli, false, []string{"PM2_INSTANCES=4"}, true},
+		{"another command", []string{"/usr/bin/env", "directus", "start"}, false, nil, false},
+		{"provision only", []string{"true"}, false, nil, false},
+		{"TRM_SERVE=exec", pm2, true, nil, false},
+	}
+	for _, c := range cases {
+		s := &settings.Config{StartCommand: c.start, ServeExec: c.exec, Node: "/opt/node", DirectusCLI: "/directus/cli/run.js"}
+		if got := servesItself(s, c.environ); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -32,6 +32,8 @@ type node struct {
 	logged bool
 	// started says whether start ran (close without start does not).
 	started bool
+	// handed says that the process belongs to the caller of Run now.
+	handed bool
 }
 
 func newNode(cli *directusctl.CLI) *node {
@@ -82,9 +84,15 @@ func (b *Booter) process(ctx context.Context, n *node) (*directusctl.Provisioner
 	return p, nil
 }
 
+// handOver gives the process to Run's caller: close leaves it running.
+func (n *node) handOver() { n.handed = true }
+
 // close ends the process, rolling back an apply nobody committed, or
 // stops it loading. Closing twice does nothing more.
 func (n *node) close() {
+	if n.handed {
+		return
+	}
 	n.once.Do(func() { close(n.done) })
 	n.cancel()
 	<-n.done

@@ -132,8 +132,11 @@ type Config struct {
 	TimescaleDB string
 	// StartCommand is exec'd when provisioning succeeded.
 	StartCommand []string
-	Snapshot     string
-	DBInitDir    string
+	// ServeExec: always exec StartCommand, never serve from the process
+	// that provisioned (TRM_SERVE=exec).
+	ServeExec bool
+	Snapshot  string
+	DBInitDir string
 	// SnapshotExclude are table patterns owned by db-init besides the
 	// built-in ones.
 	SnapshotExclude []string

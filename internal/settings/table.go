@@ -97,7 +97,14 @@ func Table() []Spec {
 				return fmt.Errorf("%s is not a program on PATH", show(c.StartCommand[0]))
 			}
 			return nil
-		}, Doc: "exec'd in `TRM_DIRECTUS_DIR` when provisioning succeeded (`true` provisions only)"},
+		}, Doc: "exec'd in `TRM_DIRECTUS_DIR` when provisioning succeeded (`true` provisions only), unless Directus is served from the process that provisioned (`TRM_SERVE`)"},
+		{Env: "TRM_SERVE", Default: "auto", Used: Entrypoint, set: func(c *Config, v string) error {
+			if v != "auto" && v != "exec" {
+				return errors.New("want auto or exec")
+			}
+			c.ServeExec = v == "exec"
+			return nil
+		}, Doc: "`auto`: after a full boot, the Directus process that provisioned serves, its modules loaded, when the start command is Directus's own `start` (the default with one PM2 instance and no other `PM2_*` setting, or `TRM_NODE TRM_DIRECTUS_CLI start`), and the entrypoint supervises it; a warm boot execs the start command. `exec`: always exec it (docs/boot-provisioner.md)"},
 		{Env: "TRM_SNAPSHOT", Flag: "snapshot", Arg: "file", Default: "/directus/snapshots/schema.yaml", trmctlDefault: trmctl("snapshots/schema.yaml"), Used: Entrypoint | Trmctl,
 			set: func(c *Config, v string) error { c.Snapshot = v; return nil }, Doc: "the committed snapshot: the boot applies it, `access` checks the access files against it"},
 		{Env: "TRM_DB_INIT_DIR", Flag: "dir", Arg: "dir", Default: "/directus/db-init", trmctlDefault: trmctl("db-init"), Used: Entrypoint | Trmctl,

@@ -38,6 +38,10 @@
 // refusing or failing an operation is a [*ProvisionError] (the process
 // stays usable); a process that ends is a [*ProvisionerExitError]; a
 // reply that breaks the protocol is a [*ProvisionerProtocolError].
+// Its last request can be [Provisioner.Serve]: the process becomes
+// Directus's server, as `directus start` runs it, with the modules
+// provisioning loaded; the caller supervises it with [Provisioner.Signal] and
+// [Provisioner.Wait].
 //
 // # REST
 //

@@ -74,8 +74,11 @@ type Provisioner struct {
 	stdin   io.WriteCloser
 	replies chan replyLine
 	logs    *tailBuffer
-	info    ProvisionerInfo
-	exited  chan struct{}
+	// stdout and stderr keep Directus's output in logs and, once it
+	// serves, pass it on.
+	stdout, stderr *passWriter
+	info           ProvisionerInfo
+	exited         chan struct{}
 	// quit ends the reader of replies once nobody will receive them.
 	quit     chan struct{}
 	quitOnce sync.Once
@@ -196,7 +199,8 @@ func (c *CLI) StartProvisioner(ctx context.Context) (*Provisioner, error) {
 	}
 	p := &Provisioner{cmd: cmd, replies: make(chan replyLine), logs: &tailBuffer{max: 64 << 10},
 		exited: make(chan struct{}), quit: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	p.stdout, p.stderr = &passWriter{tail: p.logs}, &passWriter{tail: p.logs}
+	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.ExtraFiles = []*os.File{replyW} // fd 3
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
 		replyR.Close()
@@ -559,6 +563,43 @@ func (a *PendingApply) end(ctx context.Context, op string) error {
 	return a.p.call(ctx, op, nil, nil)
 }
 
+// Serve makes the process Directus's server, as `directus start` would
+// run it, with the modules provisioning loaded: the last request. From
+// the call on, what Directus writes goes to stdout and stderr (and no
+// longer only to Output); logStyle is the LOG_STYLE Directus's logs take
+// from then on (nil: Directus's default), the process having provisioned
+// with LOG_STYLE=raw. Serve returns once the server listens, or with a
+// [*ProvisionerExitError] when it cannot start (a port in use). The
+// caller then supervises it with Signal and Wait; ctx bounds the start
+// only, and its cancellation stops the process.
+func (p *Provisioner) Serve(ctx context.Context, logStyle *string, stdout, stderr io.Writer) error {
+	p.stdout.pass(stdout)
+	p.stderr.pass(stderr)
+	if err := p.call(ctx, "serve", map[string]any{"logStyle": logStyle}, nil); err != nil {
+		return p.fail(err)
+	}
+	p.mu.Lock()
+	p.broken = errors.New("directus provisioner: serving: it takes no more requests")
+	p.mu.Unlock()
+	return nil
+}
+
+// Signal sends sig to the process and its group.
+func (p *Provisioner) Signal(sig syscall.Signal) error {
+	return signalGroup(p.cmd, sig)
+}
+
+// Wait waits for the process to end and returns its exit code, 128 plus
+// the signal's number when a signal ended it (as a shell says).
+func (p *Provisioner) Wait() int {
+	<-p.exited
+	p.quitOnce.Do(func() { close(p.quit) })
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
 // Close asks the process to exit and waits for it; a process that does
 // not exit within the grace period is killed. Close after a failure only
 // reaps the process.
@@ -608,6 +649,31 @@ func lastLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// passWriter writes to a tailBuffer and, once pass was called, to
+// another writer too.
+type passWriter struct {
+	mu   sync.Mutex
+	tail *tailBuffer
+	to   io.Writer
+}
+
+func (w *passWriter) pass(to io.Writer) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.to = to
+}
+
+func (w *passWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, _ = w.tail.Write(b)
+	if w.to != nil {
+		// A reader gone from the other end must not stop Directus.
+		_, _ = w.to.Write(b)
+	}
+	return len(b), nil
 }
 
 // tailBuffer keeps the last max bytes written to it.

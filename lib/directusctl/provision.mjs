@@ -18,6 +18,7 @@
 //                        {"id": 5, "op": "commit"}        (or "rollback")
 //                        {"id": 6, "op": "flush-caches"}
 //                        {"id": 7, "op": "exit"}
+//                        {"id": 8, "op": "serve", "logStyle": "pretty"}  (last: the process becomes Directus's server)
 //   replies on fd 3:     {"ready": {"protocol": 1, "directus": "11.17.4", "node": "v22..."}}  (once, first)
 //                        {"id": 1, "ok": true, "ms": 812, "result": {...}}
 //                        {"id": 1, "ok": false, "ms": 3, "error": {"kind": "...", "message": "...", "code": "...", "logged": [...]}}
@@ -54,9 +55,11 @@ function send(message) {
 	}
 }
 
-for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]]) {
-	process.on(signal, () => process.exit(code));
-}
+const signals = [["SIGTERM", 143], ["SIGINT", 130]].map(([signal, code]) => {
+	const handler = () => process.exit(code);
+	process.on(signal, handler);
+	return [signal, handler];
+});
 
 // Error lines Directus logs while a request runs go into its error reply:
 // applyDiff logs which item failed, then throws the database's error.
@@ -88,6 +91,10 @@ function fatal(err) {
 }
 process.on("uncaughtException", fatal);
 process.on("unhandledRejection", fatal);
+
+// serving says that the process is Directus's server now: no request is
+// read any more.
+let serving = false;
 
 const [
 	{ default: getDatabase, isInstalled },
@@ -267,6 +274,53 @@ function takePending(op) {
 	return trx;
 }
 
+// serve makes this process what `directus start` makes one: Directus's
+// server, with the modules provisioning loaded. The script steps aside
+// first: Directus's own signal handling (a graceful shutdown), Node's
+// default for an uncaught error, Directus's log style (the script ran
+// with LOG_STYLE=raw to read the errors Directus logged), and caches
+// read before the boot's last change cleared. The reply comes when the
+// server listens; a server that cannot start exits, as `directus start`
+// does.
+async function serve(request) {
+	for (const [signal, handler] of signals) process.off(signal, handler);
+	process.off("uncaughtException", fatal);
+	process.off("unhandledRejection", fatal);
+	process.stdout.write = stdoutWrite;
+	serving = true;
+	if (request.logStyle !== "raw") await prettyLogs(request.logStyle);
+	const { clearSystemCache } = await load("cache.js");
+	await clearSystemCache();
+	const [{ startServer }, { default: emitter }] = await Promise.all([load("server.js"), load("emitter.js")]);
+	const listening = new Promise((resolve) => emitter.onAction("server.start", resolve));
+	await startServer();
+	await listening;
+	return {};
+}
+
+// prettyLogs gives Directus's logger, created raw, the stream
+// LOG_STYLE=pretty (Directus's default) gives it, and the setting to the
+// loggers created from now on (the HTTP logger).
+async function prettyLogs(style) {
+	const [{ useEnv }, { useLogger }] = await Promise.all([
+		import(pathToFileURL(requireFromAPI.resolve("@directus/env")).href),
+		load("logger/index.js"),
+	]);
+	const env = useEnv();
+	if (typeof style === "string") {
+		env["LOG_STYLE"] = style;
+		process.env["LOG_STYLE"] = style;
+	} else {
+		delete env["LOG_STYLE"];
+		delete process.env["LOG_STYLE"];
+	}
+	const { symbols } = requireFromAPI("pino");
+	const { build } = requireFromAPI("pino-pretty");
+	for (const entry of useLogger()[symbols.streamSym].streams ?? []) {
+		if (entry.stream === process.stdout) entry.stream = build({ ignore: "hostname,pid", sync: true });
+	}
+}
+
 const ops = {
 	bootstrap,
 	snapshot,
@@ -275,6 +329,7 @@ const ops = {
 	commit,
 	rollback,
 	"flush-caches": flushCachesRequest,
+	serve,
 };
 
 function describe(err) {
@@ -332,6 +387,14 @@ send({ ready: { protocol: PROTOCOL, directus: directusVersion, node: process.ver
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of lines) {
 	if (line.trim() !== "") await handle(line);
+	if (serving) break;
 }
-// The caller is gone: nothing may keep running on its behalf.
-process.exit(1);
+if (serving) {
+	// The server runs on; the caller supervises it and stays until it
+	// ends. Its end of stdin means it is gone: nothing may outlive it.
+	process.stdin.resume();
+	process.stdin.on("end", () => process.exit(1));
+} else {
+	// The caller is gone: nothing may keep running on its behalf.
+	process.exit(1);
+}

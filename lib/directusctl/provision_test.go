@@ -171,3 +171,39 @@ func TestApplyDiffOfNothingSendsNothing(t *testing.T) {
 		t.Fatalf("%v, %v", a, err)
 	}
 }
+
+// From the serve request on, what the process writes is passed on, and
+// its exit status is the caller's to read.
+func TestServingProvisionerPassesItsOutputOnAndEndsWithItsStatus(t *testing.T) {
+	p := start(t, fakeNode(t, ready+`read line; echo "$line" >&2; echo '{"id":1,"ok":true,"ms":0,"result":{}}' >&3; echo 'Server started'; exit 3`))
+	var stdout, stderr strings.Builder
+	style := "pretty"
+	if err := p.Serve(context.Background(), &style, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.Wait(); code != 3 {
+		t.Errorf("exit %d, want 3", code)
+	}
+	if !strings.Contains(stderr.String(), `"op":"serve"`) || !strings.Contains(stderr.String(), `"logStyle":"pretty"`) {
+		t.Errorf("request %q", stderr.String())
+	}
+	if stdout.String() != "Server started\n" {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if _, err := p.Snapshot(context.Background()); err == nil {
+		t.Error("a serving provisioner took another request")
+	}
+}
+
+func TestServerThatCannotStartIsAnExitError(t *testing.T) {
+	p := start(t, fakeNode(t, ready+`read line; echo 'Port 8055 is already in use'; exit 1`))
+	var out strings.Builder
+	err := p.Serve(context.Background(), nil, &out, &out)
+	var ee *ProvisionerExitError
+	if !errors.As(err, &ee) || ee.Op != "serve" || ee.ExitCode != 1 || !strings.Contains(err.Error(), "already in use") {
+		t.Fatalf("%v, want an exit error with Directus's line", err)
+	}
+	if code := p.Wait(); code != 1 || !strings.Contains(out.String(), "already in use") {
+		t.Errorf("exit %d, output %q", code, out.String())
+	}
+}
