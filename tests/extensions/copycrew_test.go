@@ -52,7 +52,7 @@ type crews struct {
 
 const stamp = "2006-01-02T15:04:05.000000Z"
 
-func newCrews(t *testing.T, inst *testdirectus.Instance) *crews {
+func newCrews(t testing.TB, inst *testdirectus.Instance) *crews {
 	f := &crews{inst: inst, admin: inst.Client()}
 	c := f.admin
 	f.org = create(t, c, "organizations", map[string]any{"name": "Motorsport Club Albania", "slug": "msc-albania"})
@@ -81,7 +81,7 @@ func newCrews(t *testing.T, inst *testdirectus.Instance) *crews {
 
 // entry creates an entry of event with its crew (user id → role); a
 // vehicle registered with the organisation unless the entry is a draft.
-func (f *crews) entry(t *testing.T, event, class string, number int, status string, crew map[string]string) string {
+func (f *crews) entry(t testing.TB, event, class string, number int, status string, crew map[string]string) string {
 	t.Helper()
 	item := map[string]any{"event_id": event, "class_id": class, "race_number": number, "status": status}
 	if status != "draft" {
@@ -96,7 +96,7 @@ func (f *crews) entry(t *testing.T, event, class string, number int, status stri
 	return id
 }
 
-func (f *crews) device(t *testing.T, org string) string {
+func (f *crews) device(t testing.TB, org string) string {
 	t.Helper()
 	imeiSeq++
 	id := create(t, f.admin, "devices", map[string]any{"imei": fmt.Sprintf("352098200%06d", imeiSeq), "model": "FMB920"})
@@ -159,7 +159,7 @@ type assignment struct {
 	ValidUntil     *string `json:"valid_until"`
 }
 
-func (f *crews) trackersOf(t *testing.T, entry string) []assignment {
+func (f *crews) trackersOf(t testing.TB, entry string) []assignment {
 	t.Helper()
 	var rows []assignment
 	if err := f.admin.ListItems(bg, "entry_devices", url.Values{"filter[entry_id][_eq]": {entry}, "fields": {"device_id,assigned_user_id,valid_from,valid_until"},
