@@ -34,6 +34,14 @@ describe('redisSetting reads Directus own settings', () => {
 		expect(describeRedis({ kind: 'url', url: 'redis://:secret@cache' })).toBe('redis://cache');
 		expect(describeRedis({ kind: 'options', options: { host: 'cache', password: 'secret' } })).toBe('cache:6379');
 		expect(describeRedis({ kind: 'url', url: 'not a url secret' })).toBe('REDIS (not a URL)');
+		// The forms without a scheme that ioredis (and TRM_STREAM_REDIS) take.
+		expect(describeRedis({ kind: 'url', url: 'user:secret@stream:6380' })).toBe('redis://stream:6380');
+		expect(describeRedis({ kind: 'url', url: ':secret@stream' })).toBe('redis://stream');
+		expect(describeRedis({ kind: 'url', url: 'stream:6380' })).toBe('redis://stream:6380');
+		expect(describeRedis({ kind: 'url', url: '6380' })).toBe('redis://localhost:6380');
+		expect(describeRedis({ kind: 'url', url: '/run/redis.sock' })).toBe('unix:/run/redis.sock');
+		// A password with an unencoded slash ends the authority early: its end is not shown as the path.
+		expect(describeRedis({ kind: 'url', url: 'redis://u:12/secret@stream:6380' })).toBe('redis://u:12');
 	});
 });
 

@@ -50,9 +50,19 @@ export function describeRedis(setting: RedisSetting): string {
 		case 'none':
 			return 'none';
 		case 'url': {
+			// ioredis reads a string without a scheme as host:port, with
+			// user:password@ in front if any (it prefixes "//"): so does
+			// this, else URL would take user: for a scheme and show the
+			// password as the path.
+			const url = setting.url.trim();
+			if (/^\d+$/.test(url)) return `redis://localhost:${url}`;
+			if (url.startsWith('/')) return `unix:${url}`;
 			try {
-				const u = new URL(setting.url);
-				return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname === '/' ? '' : u.pathname}`;
+				const u = new URL(url.includes('://') ? url : `redis://${url}`);
+				// The path is the database number; anything else may be the
+				// end of a password with an unencoded slash.
+				const db = /^\/\d+$/.test(u.pathname) ? u.pathname : '';
+				return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''}${db}`;
 			} catch {
 				return 'REDIS (not a URL)';
 			}
