@@ -43,7 +43,7 @@ func committedSet(t testing.TB) *Set {
 
 const mainYAML = `administrator: {role: Administrator, policy: Administrator}
 public: {permissions: {}}
-admin_only: [organizations, organization_users, organization_vehicles, organization_devices, vehicles, devices, classes, stages, segments, geofences, waypoints, speed_limit_zones, entry_crew, entry_devices, penalty_formulas, entry_segment_starts, entry_crossings, entry_penalties, stage_results]
+admin_only: [organizations, organization_users, organization_vehicles, organization_devices, vehicles, devices, classes, stages, segments, geofences, waypoints, speed_limit_zones, entry_crew, entry_devices, penalty_formulas, entry_segment_starts, entry_crossings, entry_penalties, control_closing_times, stage_results]
 roles:
   member: {icon: badge, policies: [staff]}
 `

@@ -138,7 +138,7 @@ func Table() []Spec {
 			}
 			c.ProcessorUser = v
 			return nil
-		}, Doc: "the processor's database login role: every full boot creates or updates it with exactly its privileges (`db-init/post/004_processor_role.sql`), and the fast path checks it is there. Directus's database user needs `CREATEROLE` to make it. Lower-case letters, digits and `_` (e.g. `trm_processor`); unset: no role"},
+		}, Doc: "the processor's database login role: every full boot creates or updates it with exactly its privileges (`db-init/post/004_processor_role.sql`, its reads extended by `007_control_closing_times.sql`), and the fast path checks it is there. Directus's database user needs `CREATEROLE` to make it. Lower-case letters, digits and `_` (e.g. `trm_processor`); unset: no role"},
 		{Env: "TRM_PROCESSOR_DB_PASSWORD", File: true, Secret: true, Used: Entrypoint, set: func(c *Config, v string) error {
 			if err := checkProcessorPassword(v); err != nil {
 				return err

@@ -20,6 +20,7 @@ import (
 	"git.dev.trmtracking.org/trm/directus/internal/access"
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"github.com/jackc/pgx/v5"
 )
 
 // The isolation matrix: two organisations (a and b), each with one user
@@ -54,6 +55,7 @@ type tester struct {
 type matrix struct {
 	mu    sync.Mutex
 	url   string
+	dbURL string
 	admin *directusctl.Client
 	files *access.Set
 	cat   *access.Catalog
@@ -71,7 +73,7 @@ type matrix struct {
 
 func isolationMatrix(t *testing.T, inst *testdirectus.Instance, dbURL string, files *access.Set, cat *access.Catalog) {
 	start := time.Now()
-	m := &matrix{url: inst.URL, admin: inst.Client(), files: files, cat: cat, now: time.Now(),
+	m := &matrix{url: inst.URL, dbURL: dbURL, admin: inst.Client(), files: files, cat: cat, now: time.Now(),
 		items: map[string]map[string]map[string]any{}, subject: map[string]map[string]string{}, ids: map[string]string{}}
 	roles, err := m.admin.ListRoles(ctx, url.Values{"filter": {`{"name":{"_eq":"member"}}`}})
 	if err != nil || len(roles) != 1 {
@@ -300,6 +302,19 @@ func tokenOption(tr tester) []directusctl.ClientOption {
 
 // --- fixture ----------------------------------------------------------
 
+// exec runs one fixture statement in SQL, past Directus and its hooks.
+func (m *matrix) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, m.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (m *matrix) next() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -401,7 +416,40 @@ func (m *matrix) organisation(t *testing.T, org string) []tester {
 	sub["entry_penalties"] = m.create(t, "entry_penalties", penalty(n, sg, f, "cp-1"))
 	sub["stage_results"] = m.create(t, "stage_results", map[string]any{"entry_id": n, "stage_id": st, "elapsed_seconds": 3600,
 		"penalty_seconds": 900, "total_seconds": 4500})
+	// A control closing time is computed, never written through the API
+	// (extensions/trm closing-times): an open stage of its own, with a CP
+	// in a liaison that allows lateness and the entry's start there.
+	open := m.create(t, "stages", map[string]any{"event_id": ev, "code": "S9", "name": "Stage 9", "sort_order": 1_000_000})
+	// Opened in SQL: stage open (extensions/trm) would leave the entry,
+	// which has no status, out of the start list this fixture writes.
+	m.exec(t, `UPDATE stages SET status = 'open' WHERE id = $1`, open)
+	liaison := m.create(t, "segments", map[string]any{"stage_id": open, "code": "L1", "name": "Liaison 1", "sort_order": 1, "type": "liaison",
+		"target_duration_seconds": 3600, "allowed_lateness_seconds": 1800})
+	m.create(t, "waypoints", waypoint(liaison, "CP1", "CP", 1))
+	m.create(t, "entry_segment_starts", map[string]any{"entry_id": n, "segment_id": liaison, "start_position": 1, "target_at": "2099-06-07T08:00:00Z"})
+	sub["control_closing_times"] = m.computed(t, "control_closing_times", open)
 	return testers
+}
+
+// computed waits for the one row of coll that extensions/trm computes
+// for stage (after Directus committed what it is computed from) and
+// returns its id.
+func (m *matrix) computed(t *testing.T, coll, stage string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var rows []map[string]any
+		if err := m.admin.ListItems(ctx, coll, url.Values{"filter": {`{"stage_id":{"_eq":"` + stage + `"}}`}, "fields": {"id"}}, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 1 {
+			return fmt.Sprint(rows[0]["id"])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s of stage %s: %d rows after 30 s, want the one extensions/trm computes", coll, stage, len(rows))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // formula is a one-bracket rule of event: 15 minutes per CP missed.
@@ -524,6 +572,12 @@ func (m *matrix) payload(t *testing.T, coll, org string) (map[string]any, string
 	case "entry_penalties":
 		key := fmt.Sprintf("cp-%d", 100+n)
 		return penalty(sub["entries"], sub["segments"], sub["penalty_formulas"], key), "offence_key", key
+	case "control_closing_times":
+		// Nobody may create one: a CP of the draft stage, which has no
+		// closing times, so that the hook leaves the fixture as it is.
+		wp := m.create(t, "waypoints", waypoint(sub["segments"], fmt.Sprintf("CP%d", n), "CP", 100+n))
+		return map[string]any{"stage_id": sub["stages"], "waypoint_id": wp, "closes_at": "2099-06-07T10:00:00Z", "due_at": "2099-06-07T09:30:00Z",
+			"allowed_lateness_seconds": 1800, "computed_at": "2099-06-07T07:00:00Z"}, "waypoint_id", wp
 	case "stage_results":
 		st := m.create(t, "stages", map[string]any{"event_id": sub["events"], "code": fmt.Sprintf("R%d", n), "name": "Stage", "sort_order": 2*n + 1})
 		return map[string]any{"entry_id": sub["entries"], "stage_id": st, "penalty_seconds": 0}, "stage_id", st

@@ -117,7 +117,7 @@ func liveSnapshotEqualsCommitted(t *testing.T, dbURL string) {
 	// The committed snapshot is the Phase 3 one (Phase 1, the course and
 	// timing, in their folders), not an empty file that trivially matches
 	// an empty database.
-	want := []string{"classes", "course", "devices", "entries", "entry_crew", "entry_crossings", "entry_devices", "entry_penalties",
+	want := []string{"classes", "control_closing_times", "course", "devices", "entries", "entry_crew", "entry_crossings", "entry_devices", "entry_penalties",
 		"entry_segment_starts", "event", "events", "geofences", "organisation", "organization_devices", "organization_users",
 		"organization_vehicles", "organizations", "penalty_formulas", "segments", "speed_limit_zones", "stage_results", "stages",
 		"timing", "vehicles", "waypoints"}

@@ -100,6 +100,7 @@ func (a *api) processorRoleMatrix(t *testing.T, dbURL string, role processorRole
 		{"read speed zones", `SELECT * FROM speed_limit_zones`, nil, -1},
 		{"read formulas", `SELECT * FROM penalty_formulas`, nil, -1},
 		{"read starts", `SELECT * FROM entry_segment_starts`, nil, -1},
+		{"read control closing times (db-init/post/007)", `SELECT * FROM control_closing_times`, nil, -1},
 		{"read positions that are not faulty", `SELECT * FROM positions WHERE faulty = false`, nil, -1},
 		{"read crossings, penalties and results", `SELECT (SELECT count(*) FROM entry_crossings) + (SELECT count(*) FROM entry_penalties) + (SELECT count(*) FROM stage_results)`, nil, -1},
 		{"record a crossing", `INSERT INTO entry_crossings (id, entry_id, geofence_id, ts, kind, position_device_id, position_ts)
@@ -153,6 +154,8 @@ func (a *api) processorRoleMatrix(t *testing.T, dbURL string, role processorRole
 		{"change a start", `UPDATE entry_segment_starts SET start_position = 1`},
 		{"add a start", `INSERT INTO entry_segment_starts (id, entry_id, segment_id, start_position) SELECT gen_random_uuid(), id, id, 1 FROM entries LIMIT 1`},
 		{"change a crossing", `UPDATE entry_crossings SET kind = 'left'`},
+		{"change a closing time (computed by extensions/trm)", `UPDATE control_closing_times SET allowed_lateness_seconds = 0`},
+		{"delete closing times", `DELETE FROM control_closing_times`},
 		{"change a penalty", `UPDATE entry_penalties SET seconds = 0`},
 		{"insert a confirmed penalty", strings.Replace(penaltyInsert, "$5", "'confirmed'", 1)},
 		{"insert a penalty with a decider", `INSERT INTO entry_penalties (id, entry_id, segment_id, type, offence_key, formula_id, formula_snapshot, inputs, seconds, decided_by)
