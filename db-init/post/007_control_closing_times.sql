@@ -16,7 +16,7 @@
 --    control_closing_times. Same signature and body otherwise.
 --
 -- Each constraint's comment is the sentence users read
--- (extensions/trm-constraint-errors).
+-- (the constraint-errors hook of extensions/trm).
 
 DO $$
 DECLARE
