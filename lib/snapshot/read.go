@@ -191,7 +191,7 @@ func Parse(name string, data []byte, opts ...Option) (s *Snapshot, err error) {
 	return s, err
 }
 
-func parse(name string, data []byte, base shareIndex) (*Snapshot, error) {
+func parse(name string, data []byte, base *shareIndex) (*Snapshot, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {

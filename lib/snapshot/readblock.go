@@ -36,7 +36,7 @@ type blockReader struct {
 
 // readBlockYAML returns the document data holds, or false when it is not
 // in the subset the reader knows.
-func readBlockYAML(data []byte, base shareIndex) (any, bool) {
+func readBlockYAML(data []byte, base *shareIndex) (any, bool) {
 	if !blockChars(data) {
 		return nil, false
 	}

@@ -24,7 +24,7 @@ type jsonReader struct {
 	buf  []byte // scratch for strings with escapes
 }
 
-func parseJSON(name string, data []byte, base shareIndex) (*Snapshot, error) {
+func parseJSON(name string, data []byte, base *shareIndex) (*Snapshot, error) {
 	v, err := readJSONValue(name, data, base)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func parseJSON(name string, data []byte, base shareIndex) (*Snapshot, error) {
 }
 
 // readJSONValue reads the single JSON value data holds.
-func readJSONValue(name string, data []byte, base shareIndex) (any, error) {
+func readJSONValue(name string, data []byte, base *shareIndex) (any, error) {
 	r := &jsonReader{name: name, data: data, t: newTree(base)}
 	r.skipSpace()
 	v, err := r.value(0)

@@ -1,6 +1,9 @@
 package snapshot
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"hash/maphash"
+)
 
 // A snapshot read with WithBase shares with its base every item that is
 // identical to one of the base's: reading the second snapshot of a pair
@@ -9,22 +12,28 @@ import "encoding/json"
 // {"data": …} envelope) — and an identical one gives its memory back to
 // the slabs at once, so the tree being read never holds it.
 
-// itemKey is the key an item is looked up by in its base: collection and
-// field (empty for a collection). Items of different lists may share a
-// key; the identity check tells them apart.
-type itemKey struct{ collection, field string }
+// shareIndex holds the base's items by a hash of their collection, field
+// and keys (which tell a field from the relation or system field of the
+// same column): one map entry of 16 bytes per item. A hash that two of the
+// base's items share keeps the first; the identity check makes any wrong
+// match harmless, and a missed one costs only memory.
+type shareIndex struct {
+	seed  maphash.Seed
+	items map[uint64]*Map
+}
 
-// shareIndex holds the base's items by key.
-type shareIndex map[itemKey][]*Map
-
-func newShareIndex(base *Snapshot) shareIndex {
+func newShareIndex(base *Snapshot) *shareIndex {
 	if base == nil {
 		return nil
 	}
-	idx := make(shareIndex, len(base.Collections)+len(base.Fields)+len(base.SystemFields)+len(base.Relations))
+	idx := &shareIndex{seed: maphash.MakeSeed(),
+		items: make(map[uint64]*Map, len(base.Collections)+len(base.Fields)+len(base.SystemFields)+len(base.Relations))}
 	add := func(m *Map) {
-		k := itemKeyOf(m)
-		idx[k] = append(idx[k], m)
+		if h, ok := idx.hash(m); ok {
+			if _, taken := idx.items[h]; !taken {
+				idx.items[h] = m
+			}
+		}
 	}
 	for _, c := range base.Collections {
 		add(c.Raw)
@@ -41,8 +50,34 @@ func newShareIndex(base *Snapshot) shareIndex {
 	return idx
 }
 
-func itemKeyOf(m *Map) itemKey {
-	return itemKey{getString(m, "collection"), getString(m, "field")}
+// hash returns the hash m is found by, and false when m cannot be an item
+// of a Directus snapshot, all of which start with their collection.
+func (idx *shareIndex) hash(m *Map) (uint64, bool) {
+	if m.Len() == 0 || m.members[0].Key != "collection" {
+		return 0, false
+	}
+	var h maphash.Hash
+	h.SetSeed(idx.seed)
+	h.WriteString(getString(m, "collection"))
+	h.WriteByte(0)
+	h.WriteString(getString(m, "field"))
+	for _, mb := range m.members {
+		h.WriteByte(0)
+		h.WriteString(mb.Key)
+	}
+	return h.Sum64(), true
+}
+
+// find returns the base's item identical to m, or nil.
+func (idx *shareIndex) find(m *Map) *Map {
+	h, ok := idx.hash(m)
+	if !ok {
+		return nil
+	}
+	if b := idx.items[h]; b != nil && identical(m, b) {
+		return b
+	}
+	return nil
 }
 
 // itemDepth reports whether a map read at depth may be a snapshot's item.
@@ -63,18 +98,14 @@ func (t *tree) mark() slabMark {
 // share returns the base's item identical to m, having given back the slab
 // space m and its values took since at; m itself when there is none.
 func (t *tree) share(m *Map, at slabMark) *Map {
-	if m.Len() == 0 || m.members[0].Key != "collection" {
-		return m // every item of a Directus snapshot starts with its collection
+	b := t.base.find(m)
+	if b == nil {
+		return m
 	}
-	for _, b := range t.base[itemKeyOf(m)] {
-		if identical(m, b) {
-			t.maps = rewind(at.maps, at.mapsFull, t.maps, t.mapsFull)
-			t.memberSlab = rewind(at.members, at.membersFull, t.memberSlab, t.membersFull)
-			t.itemSlab = rewind(at.items, at.itemsFull, t.itemSlab, t.itemsFull)
-			return b
-		}
-	}
-	return m
+	t.maps = rewind(at.maps, at.mapsFull, t.maps, t.mapsFull)
+	t.memberSlab = rewind(at.members, at.membersFull, t.memberSlab, t.membersFull)
+	t.itemSlab = rewind(at.items, at.itemsFull, t.itemSlab, t.itemsFull)
+	return b
 }
 
 // rewind returns what is left of a slab once what was handed out since a

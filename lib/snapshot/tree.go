@@ -26,7 +26,7 @@ type tree struct {
 	itemSlab, itemsFull     []any
 	// base holds the items of WithBase's snapshot, which identical items
 	// read are shared with; nil without WithBase.
-	base shareIndex
+	base *shareIndex
 	// Shared strings and numbers, shared counting all three.
 	keys   map[string]string
 	strs   map[string]any // string values, boxed once
@@ -39,7 +39,7 @@ type tree struct {
 	recentVals [256]any
 }
 
-func newTree(base shareIndex) *tree {
+func newTree(base *shareIndex) *tree {
 	return &tree{base: base, keys: make(map[string]string, 256), strs: make(map[string]any, 1024), nums: make(map[string]any, 64)}
 }
 
