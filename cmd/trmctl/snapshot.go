@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -119,16 +120,20 @@ func (a *app) runSnapshotDiff(fromArg, toArg string) error {
 	patterns := splitPatterns(a.cfg.GetStringSlice("exclude"))
 	opts := a.snapshotOptions()
 
+	// The memory of a diff is from's tree: read against it, to shares the
+	// items the two have in common, so the pair costs about one snapshot,
+	// not two. The collections keep the rest from adding up: after each
+	// read its text is garbage, collected at once, so that its memory holds
+	// to's text, then the diff. Between them a read makes little garbage,
+	// and the collections the default pacing (GOGC=100) would run would only
+	// mark a growing tree again: GOGC=400 while reading spares them, and
+	// still bounds what a read through the YAML library (which makes
+	// garbage) leaves. A GOGC of the caller's own is kept.
+	defer a.readPacing()()
 	from, err := a.readSnapshot(fromArg, opts)
 	if err != nil {
 		return a.snapshotTrouble(err)
 	}
-	// The memory of a diff is from's tree; the collections below keep the
-	// rest from adding up: from's text is garbage once read, and collected
-	// before to's is read, its memory holds to's; to's text is garbage once
-	// read, and its memory holds the diff. Each costs a few milliseconds.
-	// Read against from, to shares the items the two have in common, so
-	// the pair costs about one snapshot's memory, not two.
 	runtime.GC()
 	to, err := a.readSnapshot(toArg, append(opts, snapshot.WithBase(from)))
 	if err != nil {
@@ -177,6 +182,18 @@ func incompleteUpdates(r *snapshot.Result) int {
 		}
 	}
 	return n
+}
+
+// readPacing collects the start-up's garbage (a small heap: well under a
+// millisecond) and sets GOGC=400 for the reads of a diff; the function it
+// returns sets GOGC back. With GOGC in the environment it does nothing.
+func (a *app) readPacing() (restore func()) {
+	if _, set := a.getenv("GOGC"); set {
+		return func() {}
+	}
+	runtime.GC()
+	old := debug.SetGCPercent(400)
+	return func() { debug.SetGCPercent(old) }
 }
 
 func (a *app) readSnapshot(arg string, opts []snapshot.Option) (*snapshot.Snapshot, error) {
