@@ -73,7 +73,7 @@ TRM_DIRECTUS_EMAIL="$ADMIN_EMAIL" TRM_DIRECTUS_PASSWORD="$ADMIN_PASSWORD" \
   || echo "dev: the rules import failed (see above); Directus keeps running" >&2
 
 echo
-echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL / $ADMIN_PASSWORD"
+echo "Directus: http://localhost:$port/admin   login: $ADMIN_EMAIL (password: ADMIN_PASSWORD in $dev/directus.env)"
 echo "Database: $url"
 echo "Redis:    redis://127.0.0.1:$(cat "$dev/redis/port") (password in $dev/redis/password)"
 echo "WebSocket: ws://localhost:$port/websocket, GraphQL subscriptions: ws://localhost:$port/graphql"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -323,4 +324,26 @@ func TestBootPlanRefusesASnapshotOfAnotherVendor(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.err, "is over the snapshot size limit of 100 bytes") || !strings.Contains(r.err, "raise TRM_SNAPSHOT_MAX_SIZE") {
 		t.Fatalf("over the limit: code %d, stderr %q", r.code, r.err)
 	}
+}
+
+// TestDiffReadPacingKeepsGOGC: the diff's reads run with GOGC=400 and set
+// it back after; a GOGC in the environment is the caller's and is kept.
+func TestDiffReadPacingKeepsGOGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	a := &app{getenv: func(string) (string, bool) { return "", false }}
+	restore := a.readPacing()
+	if got := debug.SetGCPercent(400); got != 400 {
+		t.Errorf("while reading GOGC is %d, want 400", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after reading GOGC is %d, want 100 back", got)
+	}
+	a = &app{getenv: func(k string) (string, bool) { return "50", k == "GOGC" }}
+	restore = a.readPacing()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, the reads changed it to %d", got)
+	}
+	restore()
 }

@@ -12,11 +12,11 @@
 -- 3. The processor reads the closing times (a late arrival at a control
 --    after it closed is out of time): trm_processor_role_sync, which the
 --    entrypoint calls on every full boot and which revokes everything
---    before granting its list, is replaced with 004's list plus SELECT on
---    control_closing_times. Same signature and body otherwise.
+--    before granting its list, now calls 004's function and adds SELECT
+--    on control_closing_times. Same signature.
 --
 -- Each constraint's comment is the sentence users read
--- (extensions/trm-constraint-errors).
+-- (the constraint-errors hook of extensions/trm).
 
 DO $$
 DECLARE
@@ -77,83 +77,38 @@ BEGIN
 END
 $$;
 
--- 004's function, with SELECT on control_closing_times added to the
--- processor's reads.
+-- The processor's reads grow by control_closing_times. 004's function
+-- stays whole under the name trm_processor_role_sync_004 (its checks, the
+-- role, the revocation and its grants); trm_processor_role_sync calls it
+-- and grants this file's one privilege after it, so the entrypoint's
+-- call on every full boot ends with exactly the processor's privileges.
+-- A later file that extends them wraps this function the same way.
+DO $$
+BEGIN
+  IF to_regprocedure('trm_processor_role_sync_004(text, text)') IS NULL THEN
+    ALTER FUNCTION trm_processor_role_sync(text, text) RENAME TO trm_processor_role_sync_004;
+  END IF;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION trm_processor_role_sync(login text, password text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-  r pg_roles;
-  other text;
   result text;
 BEGIN
-  IF login IS NULL OR login = '' THEN
-    RETURN 'not configured';
+  result := trm_processor_role_sync_004(login, password);
+  IF result <> 'not configured' THEN
+    EXECUTE format('GRANT SELECT ON control_closing_times TO %I', login);
   END IF;
-  IF login !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
-    RAISE EXCEPTION 'the processor''s role name % is not a lower-case identifier (letters, digits, _)', quote_literal(login)
-      USING ERRCODE = 'invalid_name';
-  END IF;
-  IF login IN (current_user, session_user) OR login LIKE 'pg\_%' THEN
-    RAISE EXCEPTION 'the processor''s role cannot be %: that role is Directus''s database user or a built-in role', login
-      USING ERRCODE = 'insufficient_privilege', HINT = 'set TRM_PROCESSOR_DB_USER to a role of its own, e.g. trm_processor';
-  END IF;
-  -- Concurrent syncs (replicas booting at once) take turns.
-  PERFORM pg_advisory_xact_lock(hashtext('trm_processor_role_sync'));
-  SELECT * INTO r FROM pg_roles WHERE rolname = login;
-  IF FOUND THEN
-    IF r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication OR r.rolbypassrls THEN
-      RAISE EXCEPTION 'role % has powers the processor must not have (superuser, createrole, createdb, replication or bypassrls)', login
-        USING ERRCODE = 'insufficient_privilege', HINT = 'use a role of its own for the processor, or ALTER ROLE it NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS';
-    END IF;
-    SELECT string_agg(g.rolname, ', ') INTO other
-      FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid;
-    IF other IS NOT NULL THEN
-      RAISE EXCEPTION 'role % is a member of %, whose privileges it would have', login, other
-        USING ERRCODE = 'insufficient_privilege', HINT = 'REVOKE those roles FROM it, or use a role of its own for the processor';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_class WHERE relowner = r.oid) OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspowner = r.oid) THEN
-      RAISE EXCEPTION 'role % owns tables or schemas in this database: an owner has every right on what it owns', login
-        USING ERRCODE = 'insufficient_privilege', HINT = 'use a role of its own for the processor';
-    END IF;
-    EXECUTE format('ALTER ROLE %I WITH LOGIN NOINHERIT', login);
-    IF coalesce(password, '') <> '' THEN
-      EXECUTE format('ALTER ROLE %I WITH PASSWORD %L', login, password);
-    END IF;
-    result := 'updated';
-  ELSE
-    IF coalesce(password, '') = '' THEN
-      RAISE EXCEPTION 'role % does not exist and no password was given to create it', login
-        USING ERRCODE = 'undefined_object', HINT = 'set TRM_PROCESSOR_DB_PASSWORD (or TRM_PROCESSOR_DB_PASSWORD_FILE), or create the role beforehand';
-    END IF;
-    EXECUTE format('CREATE ROLE %I WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L',
-                   login, password);
-    result := 'created';
-  END IF;
-
-  -- Exactly these privileges: everything else of the schema is revoked
-  -- first, so that a grant made by hand does not survive a boot.
-  EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %I', login);
-  EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM %I', login);
-  EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', login);
-  EXECUTE format('GRANT SELECT ON events, classes, entries, entry_devices, devices, stages, segments, geofences, waypoints,
-                  speed_limit_zones, penalty_formulas, entry_segment_starts, control_closing_times, positions TO %I', login);
-  EXECUTE format('GRANT SELECT, INSERT, DELETE ON entry_crossings TO %I', login);
-  EXECUTE format('GRANT SELECT, DELETE ON entry_penalties TO %I', login);
-  EXECUTE format('GRANT INSERT (id, entry_id, segment_id, type, qualifier, offence_key, occurred_at, formula_id, repeat_formula_id,
-                  formula_snapshot, inputs, seconds, outcome, explanation, status) ON entry_penalties TO %I', login);
-  EXECUTE format('GRANT SELECT, DELETE ON stage_results TO %I', login);
-  EXECUTE format('GRANT INSERT (id, entry_id, stage_id, elapsed_seconds, penalty_seconds, total_seconds, position_overall,
-                  position_class, status) ON stage_results TO %I', login);
-  EXECUTE format('GRANT UPDATE (elapsed_seconds, penalty_seconds, total_seconds, position_overall, position_class)
-                  ON stage_results TO %I', login);
   RETURN result;
 END
 $$;
 
 COMMENT ON FUNCTION trm_processor_role_sync(text, text) IS
-  'Creates or updates the processor''s login role (name, password or its SCRAM verifier) with exactly its privileges (db-init/post/004, reads of control closing times added by db-init/post/007); the entrypoint calls it on every full boot with TRM_PROCESSOR_DB_USER and TRM_PROCESSOR_DB_PASSWORD.';
+  'Creates or updates the processor''s login role (name, password or its SCRAM verifier) with exactly its privileges: db-init/post/004''s (trm_processor_role_sync_004), and the reads of control closing times added by db-init/post/007; the entrypoint calls it on every full boot with TRM_PROCESSOR_DB_USER and TRM_PROCESSOR_DB_PASSWORD.';
 
 REVOKE ALL ON FUNCTION trm_processor_role_sync(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION trm_processor_role_sync_004(text, text) FROM PUBLIC;
 
 -- Assert the result, loudly.
 DO $$
@@ -189,8 +144,9 @@ BEGIN
   IF obj_description(to_regprocedure('trm_processor_role_sync(text, text)'), 'pg_proc') NOT LIKE '%db-init/post/007%' THEN
     RAISE EXCEPTION '007_control_closing_times: trm_processor_role_sync is not this file''s';
   END IF;
-  IF has_function_privilege('public', 'trm_processor_role_sync(text, text)', 'EXECUTE') THEN
-    RAISE EXCEPTION '007_control_closing_times: everyone may execute trm_processor_role_sync';
+  IF has_function_privilege('public', 'trm_processor_role_sync(text, text)', 'EXECUTE')
+     OR has_function_privilege('public', 'trm_processor_role_sync_004(text, text)', 'EXECUTE') THEN
+    RAISE EXCEPTION '007_control_closing_times: everyone may execute trm_processor_role_sync or trm_processor_role_sync_004';
   END IF;
   SELECT count(*) INTO broken FROM control_closing_times c
    WHERE NOT EXISTS (SELECT 1 FROM waypoints w JOIN segments s ON s.id = w.segment_id

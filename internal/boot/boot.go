@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -116,6 +117,10 @@ func New(cfg *Config, log *slog.Logger) (*Booter, error) {
 		if err != nil {
 			return nil, &StepError{Step: "snapshot", Err: err, Fix: "restore snapshots/schema.yaml from git: it is produced by `trmctl snapshot pull`, never edited by hand"}
 		}
+		// The text is garbage now: collected at once, its memory holds
+		// committedJSON below (a few milliseconds; a snapshot's size less
+		// at the peak).
+		runtime.GC()
 		if s.Partial() {
 			return nil, &StepError{Step: "snapshot", Err: fmt.Errorf("%s is a partial (version 2) snapshot", cfg.Snapshot), Fix: "commit a full snapshot from `trmctl snapshot pull`"}
 		}

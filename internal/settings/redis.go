@@ -105,22 +105,26 @@ const redisURLForm = "want redis://[user:password@]host:port[/db] or rediss://â€
 // parseRedisURL reads REDIS as ioredis does: a URL, host:port without a
 // scheme, a port number, or a socket path. Its errors never repeat the
 // value: it may hold a password.
-func parseRedisURL(raw string) (*Redis, error) {
+func parseRedisURL(raw string) (*Redis, error) { return parseRedisSetting("REDIS", raw) }
+
+// parseRedisSetting reads setting, a Redis connection string as REDIS
+// takes (TRM_STREAM_REDIS takes the same).
+func parseRedisSetting(setting, raw string) (*Redis, error) {
 	bad := func(why string) error {
-		return &Error{Setting: "REDIS", Reason: why + "; " + redisURLForm}
+		return &Error{Setting: setting, Reason: why + "; " + redisURLForm}
 	}
 	raw = strings.TrimSpace(raw)
 	switch {
 	case raw == "":
 		return nil, bad("is empty")
 	case strings.HasPrefix(raw, "/"):
-		return &Redis{Network: "unix", Address: raw, Setting: "REDIS"}, nil
+		return &Redis{Network: "unix", Address: raw, Setting: setting}, nil
 	}
 	if n, err := strconv.Atoi(raw); err == nil {
 		if n < 1 || n > 65535 {
 			return nil, bad("is a port number out of range")
 		}
-		return &Redis{Network: "tcp", Address: net.JoinHostPort("localhost", raw), Setting: "REDIS"}, nil
+		return &Redis{Network: "tcp", Address: net.JoinHostPort("localhost", raw), Setting: setting}, nil
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "redis://" + raw
@@ -135,7 +139,7 @@ func parseRedisURL(raw string) (*Redis, error) {
 	if err != nil {
 		return nil, bad("is not a valid URL")
 	}
-	t := &Redis{Network: "tcp", Setting: "REDIS"}
+	t := &Redis{Network: "tcp", Setting: setting}
 	switch u.Scheme {
 	case "redis":
 	case "rediss":

@@ -159,6 +159,38 @@ func TestTheRecomputeRelayIntervalIsCheckedByTheEntrypoint(t *testing.T) {
 	}
 }
 
+// TRM_STREAM_REDIS is checked as REDIS is, and never shown: it may hold a
+// password.
+func TestTheStreamRedisIsCheckedByTheEntrypointWithoutShowingIt(t *testing.T) {
+	const pw = "Str3am-s3cret"
+	c, errs := load(t, Entrypoint, base("TRM_STREAM_REDIS", "redis://:"+pw+"@stream:6380/1"))
+	if len(errs) != 0 || c.From("TRM_STREAM_REDIS") != "TRM_STREAM_REDIS" || !slices.Contains(c.Secrets(), pw) {
+		t.Errorf("a good URL: from %q, %v; its password among the secrets: %v", c.From("TRM_STREAM_REDIS"), errs, slices.Contains(c.Secrets(), pw))
+	}
+	if c, errs := load(t, Entrypoint, base()); len(errs) != 0 || c.From("TRM_STREAM_REDIS") != "" {
+		t.Errorf("unset: %q %v", c.From("TRM_STREAM_REDIS"), errs)
+	}
+	for _, bad := range []struct{ value, words string }{
+		{"http://:" + pw + "@stream:6380", `has the scheme "http"`},
+		{"redis://:" + pw + "@stream:abc", "is not a valid URL"},
+		{"redis://:" + pw + "@stream:70000", "has an invalid port"},
+		{"redis://:" + pw + "/x@stream", "unencoded /, ? or #"},
+	} {
+		_, errs := load(t, Entrypoint, base("TRM_STREAM_REDIS", bad.value))
+		if len(errs) != 1 || errs[0].Setting != "TRM_STREAM_REDIS" || !strings.Contains(errs[0].Reason, bad.words) {
+			t.Errorf("%s: got %v, want one error naming TRM_STREAM_REDIS (%q)", bad.value, errs, bad.words)
+			continue
+		}
+		if strings.Contains(errs.Error(), "s3cret") {
+			t.Errorf("the error shows the password: %v", errs)
+		}
+	}
+	// trmctl does not read it.
+	if _, errs := load(t, Trmctl, base("TRM_STREAM_REDIS", "ftp://x")); len(errs) != 0 {
+		t.Errorf("trmctl: %v", errs)
+	}
+}
+
 func TestSnapshotMaxSizeAndIgnoreVendorAreRead(t *testing.T) {
 	c, errs := load(t, Trmctl, map[string]string{"TRM_SNAPSHOT_MAX_SIZE": "200MiB", "TRM_IGNORE_VENDOR": "true"})
 	if errs != nil || c.SnapshotMaxSize != 200<<20 || !c.IgnoreVendor {

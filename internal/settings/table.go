@@ -196,6 +196,17 @@ func Table() []Spec {
 			c.RecomputeRelayInterval = time.Duration(n) * time.Millisecond
 			return nil
 		}, Doc: "how often each Directus process's recompute relay looks for recompute requests that waited (Redis down, a process that died); a new request is relayed at once (`docs/recompute-requests.md`)"},
+		{Env: "TRM_STREAM_REDIS", File: true, Secret: true, DefaultDoc: "Directus's `REDIS`", Used: Entrypoint | Extensions, set: func(c *Config, v string) error {
+			r, err := parseRedisSetting("TRM_STREAM_REDIS", v)
+			var se *Error
+			if errors.As(err, &se) {
+				return errors.New(se.Reason)
+			}
+			if r.Password != "" {
+				c.secrets = append(c.secrets, r.Password)
+			}
+			return err
+		}, Doc: "the Redis of the stream `recompute:requests` (same forms as `REDIS`), apart from Directus's cache and synchronisation Redis, so that recompute requests wait in the outbox while it is down and Directus keeps answering; unset, the relay uses Directus's own Redis. A malformed one is a configuration error; the entrypoint does not wait for it (`docs/recompute-requests.md`)"},
 	}
 }
 

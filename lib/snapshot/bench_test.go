@@ -105,3 +105,61 @@ func BenchmarkWriteYAML(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseWithBase reads the second snapshot of a pair (5% changed)
+// with the first as its base, as trmctl snapshot diff does, and without:
+// B/op is what the read allocates, text excluded.
+func BenchmarkParseWithBase(b *testing.B) {
+	for _, n := range benchSizes {
+		from := snapshottest.Generate(n, 20)
+		to := snapshottest.Change(from, 0.05, 1)
+		for _, format := range []string{"json", "yaml"} {
+			text := func(s *snapshot.Snapshot) []byte {
+				data, err := s.MarshalJSON()
+				if format == "yaml" {
+					data, err = s.YAML()
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				return data
+			}
+			base, err := snapshot.Parse("from", text(from))
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := text(to)
+			for _, mode := range []string{"without", "with"} {
+				opts := []snapshot.Option{}
+				if mode == "with" {
+					opts = append(opts, snapshot.WithBase(base))
+				}
+				b.Run(fmt.Sprintf("%s/%dx20/%s", format, n, mode), func(b *testing.B) {
+					b.SetBytes(int64(len(data)))
+					b.ReportAllocs()
+					for b.Loop() {
+						if _, err := snapshot.Parse("to", data, opts...); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkMarshalJSON writes a snapshot read from its compact JSON, as the
+// boot sends the committed one to Directus: B/op is the output alone.
+func BenchmarkMarshalJSON(b *testing.B) {
+	js, _ := benchInputs(b, 1000)
+	s, err := snapshot.Parse("bench", js)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

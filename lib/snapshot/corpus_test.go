@@ -190,6 +190,7 @@ func checkSnapshots(t *testing.T, files []corpusFile) {
 	t.Run("YAML and JSON agree", func(t *testing.T) { checkYAMLAndJSONAgree(t, files) })
 	t.Run("block reader agrees with the YAML library", func(t *testing.T) { checkBlockReaderAgrees(t, files) })
 	t.Run("JSON reader agrees with encoding/json", func(t *testing.T) { checkJSONReaderAgrees(t, files) })
+	t.Run("a read with a base is the same read", func(t *testing.T) { checkWithBase(t, files) })
 }
 
 func checkParse(t *testing.T, files []corpusFile) {

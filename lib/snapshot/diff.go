@@ -349,6 +349,9 @@ func getNear(m *Map, i int, key string) (any, bool) {
 }
 
 func walkDiff(a, b *Map, prefix string, out *[]PathChange) {
+	if a == b {
+		return // one map, as the items WithBase shares are
+	}
 	visit := func(k string, va, vb any) {
 		// Most values are equal: compare before building any path.
 		ma, aIsMap := va.(*Map)

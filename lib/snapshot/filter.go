@@ -14,7 +14,7 @@ func (s *Snapshot) Exclude(patterns ...string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Snapshot{Version: s.Version, Directus: s.Directus, Vendor: s.Vendor, Extra: s.Extra.Clone()}
+	out := &Snapshot{Version: s.Version, Directus: s.Directus, Vendor: s.Vendor, Extra: s.Extra.Clone(), textSize: s.textSize}
 	for _, c := range s.Collections {
 		if !excluded(c.Name()) {
 			out.Collections = append(out.Collections, &Collection{Raw: c.Raw.Clone()})

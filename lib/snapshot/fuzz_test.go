@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,7 +47,7 @@ func addSeeds(f *testing.F) {
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := parse("fuzz", data) // not Parse: a panic must fail the fuzzer, not be recovered
+		s, err := parse("fuzz", data, nil) // not Parse: a panic must fail the fuzzer, not be recovered
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
@@ -64,7 +65,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("write YAML: %v", err)
 		}
-		back, err := parse("written", out)
+		back, err := parse("written", out, nil)
 		if err != nil {
 			t.Fatalf("written YAML does not read back: %v\n%s", err, out)
 		}
@@ -78,7 +79,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("write JSON: %v", err)
 		}
-		fromJSON, err := parse("json", js)
+		fromJSON, err := parse("json", js, nil)
 		if err != nil {
 			t.Fatalf("written JSON does not read back: %v\n%s", err, js)
 		}
@@ -89,21 +90,30 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzDiff: diffing any two readable snapshots neither panics nor depends on
-// which renderer is asked; diff(a, a) is empty.
+// which renderer is asked; diff(a, a) is empty; b read with a as its base
+// (WithBase) is b, item for item.
 func FuzzDiff(f *testing.F) {
 	seeds := readSmallSnapshots(f)
 	for i := range seeds {
 		f.Add(seeds[i], seeds[(i+1)%len(seeds)])
 	}
 	f.Add([]byte(baseYAML), seeds[0])
+	f.Add([]byte(baseYAML), []byte(strings.Replace(baseYAML, "type: string", "type: text", 1)))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		sa, err := parse("a", a)
+		sa, err := parse("a", a, nil)
 		if err != nil {
 			return
 		}
-		sb, err := parse("b", b)
+		sb, err := parse("b", b, nil)
 		if err != nil {
 			return
+		}
+		shared, err := parse("b", b, newShareIndex(sa))
+		if err != nil {
+			t.Fatalf("b reads without a base, not with a as base: %v", err)
+		}
+		if d := identicalSnapshots(sb, shared); d != "" {
+			t.Fatalf("b read with a as base differs: %s", d)
 		}
 		if r := Diff(sa, sa); !r.Empty() {
 			t.Fatalf("diff(a, a) not empty: %+v", r.Changes[0])

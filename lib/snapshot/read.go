@@ -26,6 +26,7 @@ type Option func(*readOptions)
 
 type readOptions struct {
 	maxSize int64
+	base    *Snapshot
 }
 
 // WithMaxSize sets the largest input accepted, in bytes; beyond it a read
@@ -37,6 +38,18 @@ func WithMaxSize(bytes int64) Option {
 			o.maxSize = bytes
 		}
 	}
+}
+
+// WithBase makes a read share with base every item (collection, field,
+// system field or relation) identical to one of base's — the same keys in
+// the same order, the same values written the same way — rather than hold
+// a copy of it. Reading the second snapshot of a pair to [Diff] them then
+// costs the memory of what they differ by, not of a second snapshot; what
+// the read returns is the same. The two snapshots then share those items'
+// maps: a change to one (Map.Set, Map.Delete) shows in the other, so use it
+// when neither is changed, or [Snapshot.Clone] the one to change.
+func WithBase(base *Snapshot) Option {
+	return func(o *readOptions) { o.base = base }
 }
 
 func collect(opts []Option) readOptions {
@@ -158,7 +171,8 @@ func errorHint(err error) string {
 // Input over the size limit gives a *[SizeError]; other errors are
 // *[ParseError]. Parse never panics.
 func Parse(name string, data []byte, opts ...Option) (s *Snapshot, err error) {
-	if o := collect(opts); int64(len(data)) > o.maxSize {
+	o := collect(opts)
+	if int64(len(data)) > o.maxSize {
 		return nil, &SizeError{Source: name, Size: int64(len(data)), Limit: o.maxSize}
 	}
 	defer func() {
@@ -170,17 +184,21 @@ func Parse(name string, data []byte, opts ...Option) (s *Snapshot, err error) {
 				Hint: "check that the file is a Directus schema snapshot"}
 		}
 	}()
-	return parse(name, data)
+	s, err = parse(name, data, newShareIndex(o.base))
+	if s != nil {
+		s.textSize = len(data)
+	}
+	return s, err
 }
 
-func parse(name string, data []byte) (*Snapshot, error) {
+func parse(name string, data []byte, base *shareIndex) (*Snapshot, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
 		return nil, &ParseError{Source: name, Msg: "empty input", Hint: "expected a Directus schema snapshot (directus schema snapshot <file>)"}
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
-		if v, ok := readBlockYAML(data); ok {
+		if v, ok := readBlockYAML(data, base); ok {
 			if s, err := build(v); err == nil {
 				return s, nil
 			}
@@ -189,7 +207,7 @@ func parse(name string, data []byte) (*Snapshot, error) {
 		}
 		return parseYAML(name, data)
 	}
-	s, err := parseJSON(name, data)
+	s, err := parseJSON(name, data, base)
 	if err == nil {
 		return s, nil
 	}

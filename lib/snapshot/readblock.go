@@ -36,11 +36,11 @@ type blockReader struct {
 
 // readBlockYAML returns the document data holds, or false when it is not
 // in the subset the reader knows.
-func readBlockYAML(data []byte) (any, bool) {
+func readBlockYAML(data []byte, base *shareIndex) (any, bool) {
 	if !blockChars(data) {
 		return nil, false
 	}
-	r := &blockReader{data: data, t: newTree(), lineFrom: -1, lineTo: -1}
+	r := &blockReader{data: data, t: newTree(base), lineFrom: -1, lineTo: -1}
 	ind, ok := r.nextLine()
 	if !ok || ind != 0 || r.pos >= len(data) {
 		return nil, false
@@ -171,6 +171,18 @@ func (r *blockReader) mapping(indent, depth int) (*Map, bool) {
 	}
 	mark := len(r.t.members)
 	var seen map[string]struct{}
+	var slabs slabMark
+	item := r.t.base != nil && itemDepth(depth)
+	if item {
+		slabs = r.t.mark()
+	}
+	end := func() (*Map, bool) {
+		m := r.t.endMap(mark)
+		if item {
+			m = r.t.share(m, slabs)
+		}
+		return m, true
+	}
 	for {
 		key, ok := r.key()
 		if !ok {
@@ -189,12 +201,12 @@ func (r *blockReader) mapping(indent, depth int) (*Map, bool) {
 		case !ok || ind > indent:
 			return nil, false
 		case r.pos >= len(r.data) || ind < indent:
-			return r.t.endMap(mark), true
+			return end()
 		}
 		if isEntryDash(r.data, r.pos) {
 			// A list at a map's own indentation can only be the value of
 			// the key before, which was read: the map has ended.
-			return r.t.endMap(mark), true
+			return end()
 		}
 	}
 }

@@ -33,7 +33,7 @@ func checkBlockReaderAgrees(t *testing.T, files []corpusFile) {
 		if err != nil {
 			t.Fatalf("%s: %v", cf.name, err)
 		}
-		fast, ok := readBlockYAML(data)
+		fast, ok := readBlockYAML(data, nil)
 		if reason, listed := blockDeclines[cf.name]; listed {
 			if ok {
 				t.Errorf("%s: listed as declined (%s) but read", cf.name, reason)
@@ -61,7 +61,7 @@ func checkJSONReaderAgrees(t *testing.T, files []corpusFile) {
 			inputs = append(inputs, cf.data)
 		}
 		for _, in := range inputs {
-			got, err := readJSONValue(cf.name, in)
+			got, err := readJSONValue(cf.name, in, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", cf.name, err)
 			}
@@ -183,7 +183,7 @@ func TestBlockReaderReadsWhatTheWriterWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := append(e.buf, '\n')
-		fast, ok := readBlockYAML(data)
+		fast, ok := readBlockYAML(data, nil)
 		if !ok {
 			t.Fatalf("declined what the writer wrote:\n%q", data)
 		}
@@ -284,7 +284,7 @@ func FuzzBlockReader(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast, ok := readBlockYAML(data)
+		fast, ok := readBlockYAML(data, nil)
 		if !ok {
 			return
 		}
@@ -314,7 +314,7 @@ func FuzzJSONReader(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := readJSONValue("fuzz", data)
+		got, err := readJSONValue("fuzz", data, nil)
 		want, refErr := referenceJSON(data)
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("JSON reader error %v, encoding/json error %v, on %q", err, refErr, data)
@@ -385,7 +385,7 @@ func TestBlockReaderAgreesOnMutatedDocuments(t *testing.T) {
 		for n := rng.IntN(3) + 1; n > 0; n-- {
 			doc = mutate(rng, doc, pieces)
 		}
-		fast, ok := readBlockYAML(doc)
+		fast, ok := readBlockYAML(doc, nil)
 		if !ok {
 			continue
 		}

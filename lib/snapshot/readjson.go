@@ -24,8 +24,8 @@ type jsonReader struct {
 	buf  []byte // scratch for strings with escapes
 }
 
-func parseJSON(name string, data []byte) (*Snapshot, error) {
-	v, err := readJSONValue(name, data)
+func parseJSON(name string, data []byte, base *shareIndex) (*Snapshot, error) {
+	v, err := readJSONValue(name, data, base)
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +44,8 @@ func parseJSON(name string, data []byte) (*Snapshot, error) {
 }
 
 // readJSONValue reads the single JSON value data holds.
-func readJSONValue(name string, data []byte) (any, error) {
-	r := &jsonReader{name: name, data: data, t: newTree()}
+func readJSONValue(name string, data []byte, base *shareIndex) (any, error) {
+	r := &jsonReader{name: name, data: data, t: newTree(base)}
 	r.skipSpace()
 	v, err := r.value(0)
 	if err != nil {
@@ -144,6 +144,11 @@ func (r *jsonReader) object(depth int) (any, error) {
 	r.pos++ // {
 	mark := len(r.t.members)
 	var seen map[string]struct{}
+	var slabs slabMark
+	item := r.t.base != nil && itemDepth(depth)
+	if item {
+		slabs = r.t.mark()
+	}
 	r.skipSpace()
 	if r.pos < len(r.data) && r.data[r.pos] == '}' {
 		r.pos++
@@ -182,7 +187,11 @@ func (r *jsonReader) object(depth int) (any, error) {
 				continue
 			case '}':
 				r.pos++
-				return r.t.endMap(mark), nil
+				m := r.t.endMap(mark)
+				if item {
+					m = r.t.share(m, slabs)
+				}
+				return m, nil
 			}
 		}
 		return nil, r.unexpected("after object key:value pair")

@@ -23,6 +23,12 @@ type Snapshot struct {
 	// Extra holds top-level keys this package does not know, in input order.
 	// They are written after relations.
 	Extra *Map
+
+	// textSize is the length of the text s was read from (0 when built by
+	// hand): what MarshalJSON reserves for its output, which a snapshot's
+	// compact JSON seldom exceeds, rather than grow a buffer to it through
+	// copies that together take more than the output.
+	textSize int
 }
 
 // Partial reports whether s is a partial (version 2) snapshot: what it does
@@ -36,6 +42,7 @@ func (s *Snapshot) Clone() *Snapshot {
 	}
 	c := &Snapshot{
 		Version:      s.Version,
+		textSize:     s.textSize,
 		Directus:     s.Directus,
 		Vendor:       s.Vendor,
 		Extra:        s.Extra.Clone(),

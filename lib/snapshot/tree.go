@@ -20,10 +20,13 @@ const (
 type tree struct {
 	members []Member // members of the maps being read, innermost last
 	items   []any    // items of the lists being read, innermost last
-	// What is left of the current slabs.
-	maps       []Map
-	memberSlab []Member
-	itemSlab   []any
+	// What is left of the current slabs, and each whole.
+	maps, mapsFull          []Map
+	memberSlab, membersFull []Member
+	itemSlab, itemsFull     []any
+	// base holds the items of WithBase's snapshot, which identical items
+	// read are shared with; nil without WithBase.
+	base *shareIndex
 	// Shared strings and numbers, shared counting all three.
 	keys   map[string]string
 	strs   map[string]any // string values, boxed once
@@ -36,8 +39,8 @@ type tree struct {
 	recentVals [256]any
 }
 
-func newTree() *tree {
-	return &tree{keys: make(map[string]string, 256), strs: make(map[string]any, 1024), nums: make(map[string]any, 64)}
+func newTree(base *shareIndex) *tree {
+	return &tree{base: base, keys: make(map[string]string, 256), strs: make(map[string]any, 1024), nums: make(map[string]any, 64)}
 }
 
 // slot picks the recent-string slot of b from its length and three of its
@@ -120,12 +123,14 @@ const (
 func (t *tree) endMap(mark int) *Map {
 	if len(t.maps) == 0 {
 		t.maps = make([]Map, slabMaps)
+		t.mapsFull = t.maps
 	}
 	m := &t.maps[0]
 	t.maps = t.maps[1:]
 	if n := len(t.members) - mark; n > 0 {
 		if n > len(t.memberSlab) {
 			t.memberSlab = make([]Member, max(n, slabMembers))
+			t.membersFull = t.memberSlab
 		}
 		m.members = t.memberSlab[:n:n]
 		t.memberSlab = t.memberSlab[n:]
@@ -144,6 +149,7 @@ func (t *tree) endList(mark int) []any {
 	}
 	if n > len(t.itemSlab) {
 		t.itemSlab = make([]any, max(n, slabItems))
+		t.itemsFull = t.itemSlab
 	}
 	list := t.itemSlab[:n:n]
 	t.itemSlab = t.itemSlab[n:]

@@ -62,11 +62,11 @@ func (s *Snapshot) WriteJSON(w io.Writer) error {
 // MarshalJSON returns s as compact JSON in the layout of WriteYAML, which is
 // what the Directus REST API takes as a snapshot.
 func (s *Snapshot) MarshalJSON() ([]byte, error) {
-	return appendJSON(nil, s.document(), "", "")
+	return appendJSON(make([]byte, 0, s.textSize), s.document(), "", "")
 }
 
-// document lays s out as Directus does. Items are reordered copies; s is not
-// changed.
+// document lays s out as Directus does. Items are reordered copies, made
+// one at a time as they are written (itemList); s is not changed.
 func (s *Snapshot) document() *Map {
 	root := &Map{members: make([]Member, 0, 8)}
 	version := s.Version
@@ -81,37 +81,29 @@ func (s *Snapshot) document() *Map {
 
 	cols := slices.Clone(s.Collections)
 	slices.SortStableFunc(cols, func(a, b *Collection) int { return jsCompare(a.Name(), b.Name()) })
-	list := make([]any, len(cols))
-	for i, c := range cols {
-		list[i] = orderItem(c.Raw, collectionKeys, collectionSchema)
-	}
-	setList(root, "collections", list, s.Partial())
+	setList(root, "collections", itemList{len(cols), func(i int) *Map {
+		return orderItem(cols[i].Raw, collectionKeys, collectionSchema)
+	}}, s.Partial())
 
 	fields := slices.Clone(s.Fields)
 	slices.SortStableFunc(fields, func(a, b *Field) int { return jsCompare(a.Collection(), b.Collection()) })
-	list = make([]any, len(fields))
-	for i, f := range fields {
-		list[i] = orderItem(f.Raw, fieldKeys, fieldSchemaKeys)
-	}
-	setList(root, "fields", list, s.Partial())
+	setList(root, "fields", itemList{len(fields), func(i int) *Map {
+		return orderItem(fields[i].Raw, fieldKeys, fieldSchemaKeys)
+	}}, s.Partial())
 
 	sys := slices.Clone(s.SystemFields)
 	slices.SortStableFunc(sys, func(a, b *SystemField) int {
 		return cmp.Or(jsCompare(a.Collection(), b.Collection()), jsCompare(a.Field(), b.Field()))
 	})
-	list = make([]any, len(sys))
-	for i, f := range sys {
-		list[i] = orderItem(f.Raw, systemFieldKeys, systemSchemaKeys)
-	}
-	setList(root, "systemFields", list, s.Partial())
+	setList(root, "systemFields", itemList{len(sys), func(i int) *Map {
+		return orderItem(sys[i].Raw, systemFieldKeys, systemSchemaKeys)
+	}}, s.Partial())
 
 	rels := slices.Clone(s.Relations)
 	slices.SortStableFunc(rels, func(a, b *Relation) int { return jsCompare(a.Collection(), b.Collection()) })
-	list = make([]any, len(rels))
-	for i, r := range rels {
-		list[i] = orderItem(r.Raw, relationKeys, relationSchemaKeys)
-	}
-	setList(root, "relations", list, s.Partial())
+	setList(root, "relations", itemList{len(rels), func(i int) *Map {
+		return orderItem(rels[i].Raw, relationKeys, relationSchemaKeys)
+	}}, s.Partial())
 
 	for _, mb := range s.Extra.Members() {
 		if !root.Has(mb.Key) {
@@ -124,14 +116,33 @@ func (s *Snapshot) document() *Map {
 // setList adds a list to the document. A partial snapshot leaves out its
 // empty lists: there, a missing list means "not part of this snapshot", and
 // writing an empty one could be read as "none".
-func setList(root *Map, key string, list []any, partial bool) {
-	if partial && len(list) == 0 {
+func setList(root *Map, key string, list itemList, partial bool) {
+	if partial && list.n == 0 {
 		return
 	}
 	root.Set(key, list)
 }
 
+// itemList is a document's list of items, each laid out when it is
+// written: a snapshot being written never holds a laid-out copy of all its
+// items, which would cost as much memory as the snapshot itself.
+type itemList struct {
+	n  int
+	at func(i int) *Map
+}
+
+// orderItem returns m laid out as Directus writes an item: m itself when it
+// already is, as every item of a snapshot Directus or this package wrote
+// is, else a reordered copy.
 func orderItem(m *Map, keys, schemaKeys []string) *Map {
+	if itemInOrder(m, keys, schemaKeys) {
+		return m
+	}
+	return layOut(m, keys, schemaKeys)
+}
+
+// layOut returns a copy of m laid out as Directus writes an item.
+func layOut(m *Map, keys, schemaKeys []string) *Map {
 	out := &Map{members: make([]Member, 0, m.Len())}
 	put := func(k string, v any) {
 		switch k {
@@ -155,6 +166,66 @@ func orderItem(m *Map, keys, schemaKeys []string) *Map {
 		}
 	}
 	return out
+}
+
+// itemInOrder reports whether orderItem would lay m out as it is.
+func itemInOrder(m *Map, keys, schemaKeys []string) bool {
+	if !keysInOrder(m, keys) {
+		return false
+	}
+	for _, mb := range m.members {
+		switch mb.Key {
+		case "meta":
+			if !sortedDeep(mb.Value) {
+				return false
+			}
+		case "schema":
+			if sm, ok := mb.Value.(*Map); ok && !keysInOrder(sm, schemaKeys) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keysInOrder reports whether m's keys are in the order orderKeys gives:
+// those of keys first, in keys' order, then the others.
+func keysInOrder(m *Map, keys []string) bool {
+	next, others := 0, false
+	for _, mb := range m.Members() {
+		i := slices.Index(keys, mb.Key)
+		if i < 0 {
+			others = true
+			continue
+		}
+		if others || i < next {
+			return false
+		}
+		next = i + 1
+	}
+	return true
+}
+
+// sortedDeep reports whether sortDeep would give v back as it is.
+func sortedDeep(v any) bool {
+	switch x := v.(type) {
+	case *Map:
+		for i, mb := range x.members {
+			if i > 0 && jsKeyCompare(x.members[i-1].Key, mb.Key) > 0 {
+				return false
+			}
+			if !sortedDeep(mb.Value) {
+				return false
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if !sortedDeep(item) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func orderKeys(m *Map, keys []string) *Map {
@@ -206,7 +277,32 @@ func jsKeyCompare(a, b string) int {
 		return 1
 	}
 	// lodash compares the pairs as strings "key,value".
-	return jsCompare(a+",", b+",")
+	return compareWithComma(a, b)
+}
+
+// compareWithComma is jsCompare(a+",", b+","), without making the two
+// strings: a snapshot's write compares every pair of neighbouring meta keys.
+func compareWithComma(a, b string) int {
+	if hasHighRune(a) && hasHighRune(b) {
+		return jsCompare(a+",", b+",")
+	}
+	n := min(len(a), len(b))
+	if c := strings.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	switch {
+	case len(a) < len(b): // a's comma against b[n]; a ends first if they tie
+		if b[n] < ',' {
+			return 1
+		}
+		return -1
+	case len(a) > len(b):
+		if a[n] < ',' {
+			return -1
+		}
+		return 1
+	}
+	return 0
 }
 
 // arrayIndex reports whether k is a canonical array index, which a
@@ -214,6 +310,11 @@ func jsKeyCompare(a, b string) int {
 func arrayIndex(k string) (uint64, bool) {
 	if k == "" || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
 		return 0, false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return 0, false // before ParseUint, whose error allocates
+		}
 	}
 	n, err := strconv.ParseUint(k, 10, 64)
 	if err != nil || n >= 1<<32-1 {

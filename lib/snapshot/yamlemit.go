@@ -51,7 +51,13 @@ func (e *yamlEmitter) node(v any, level int, compact bool) error {
 			e.buf = append(e.buf, "[]"...)
 			return nil
 		}
-		return e.sequence(x, level, compact)
+		return e.sequence(len(x), func(i int) any { return x[i] }, level, compact)
+	case itemList:
+		if x.n == 0 {
+			e.buf = append(e.buf, "[]"...)
+			return nil
+		}
+		return e.sequence(x.n, func(i int) any { return x.at(i) }, level, compact)
 	default:
 		n, ok := asNumber(v)
 		if !ok {
@@ -99,8 +105,10 @@ func (e *yamlEmitter) mapping(m *Map, level int, compact bool) error {
 	return nil
 }
 
-func (e *yamlEmitter) sequence(list []any, level int, compact bool) error {
-	for i, v := range list {
+// sequence writes the n items at gives.
+func (e *yamlEmitter) sequence(n int, at func(int) any, level int, compact bool) error {
+	for i := range n {
+		v := at(i)
 		if !compact || i > 0 {
 			e.newline(level)
 		}
@@ -122,6 +130,8 @@ func startsOnNewLine(v any) bool {
 		return x.Len() > 0
 	case []any:
 		return len(x) > 0
+	case itemList:
+		return x.n > 0
 	}
 	return false
 }
@@ -752,29 +762,9 @@ func appendJSON(b []byte, v any, indent, prefix string) ([]byte, error) {
 		}
 		return append(b, '}'), nil
 	case []any:
-		if len(x) == 0 {
-			return append(b, "[]"...), nil
-		}
-		b = append(b, '[')
-		inner := prefix + indent
-		for i, item := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if indent != "" {
-				b = append(b, '\n')
-				b = append(b, inner...)
-			}
-			var err error
-			if b, err = appendJSON(b, item, indent, inner); err != nil {
-				return nil, err
-			}
-		}
-		if indent != "" {
-			b = append(b, '\n')
-			b = append(b, prefix...)
-		}
-		return append(b, ']'), nil
+		return appendJSONList(b, len(x), func(i int) any { return x[i] }, indent, prefix)
+	case itemList:
+		return appendJSONList(b, x.n, func(i int) any { return x.at(i) }, indent, prefix)
 	}
 	n, ok := asNumber(v)
 	if !ok {
@@ -784,6 +774,33 @@ func appendJSON(b []byte, v any, indent, prefix string) ([]byte, error) {
 		return nil, fmt.Errorf("snapshot: %q is not a JSON number", string(n))
 	}
 	return append(b, n...), nil
+}
+
+// appendJSONList appends the n items at gives as a JSON array.
+func appendJSONList(b []byte, n int, at func(int) any, indent, prefix string) ([]byte, error) {
+	if n == 0 {
+		return append(b, "[]"...), nil
+	}
+	b = append(b, '[')
+	inner := prefix + indent
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if indent != "" {
+			b = append(b, '\n')
+			b = append(b, inner...)
+		}
+		var err error
+		if b, err = appendJSON(b, at(i), indent, inner); err != nil {
+			return nil, err
+		}
+	}
+	if indent != "" {
+		b = append(b, '\n')
+		b = append(b, prefix...)
+	}
+	return append(b, ']'), nil
 }
 
 func appendJSONString(b []byte, s string) []byte {

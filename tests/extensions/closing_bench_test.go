@@ -22,7 +22,7 @@ import (
 // The course, entries and starts are written in SQL, as stage open
 // materialises a start list.
 func BenchmarkClosingTimes(b *testing.B) {
-	s := newStack(b, 1, inMemory)
+	s := newStack(b, 1, apart)
 	c := s.client()
 	ctx := context.Background()
 	ev := create(b, c, "events", map[string]any{"organization_id": s.org, "name": "Rally Albania 2026", "slug": "ra-" + unique(),

@@ -33,7 +33,7 @@ func (c closing) String() string {
 // and the stage's status each recompute them; nobody writes them through
 // the API, and each role reads what access/ says.
 func TestControlClosingTimes(t *testing.T) {
-	s := newStack(t, 1, inMemory)
+	s := newStack(t, 1, apart)
 	admin := s.client()
 	director, timekeeper := s.member(t, s.org, "race-director"), s.member(t, s.org, "timekeeper")
 	participant, viewer := s.member(t, s.org, "participant"), s.member(t, s.org, "viewer")
@@ -281,30 +281,14 @@ func TestControlClosingTimes(t *testing.T) {
 
 func asAPIError(err error, target **directusctl.APIError) bool { return errors.As(err, target) }
 
-// member is s.user with Directus's member role, which carries the
-// policies of access/: a person as the boot's access step makes them.
+// member is a person with Directus's member role, which carries the
+// policies of access/, holding role in org: a person as the boot's access
+// step makes them.
 func (s *stack) member(t testing.TB, org, role string) *directusctl.Client {
 	t.Helper()
-	c := s.user(t, org, role)
-	var me struct {
-		ID string `json:"id"`
-	}
-	if err := c.Do(bg, http.MethodGet, "/users/me", url.Values{"fields": {"id"}}, nil, &me); err != nil {
-		t.Fatal(err)
-	}
-	var roles []struct {
-		ID string `json:"id"`
-	}
-	if err := s.client().Do(bg, http.MethodGet, "/roles", url.Values{"filter": {`{"name":{"_eq":"member"}}`}}, nil, &roles); err != nil || len(roles) != 1 {
-		t.Fatalf("the member role: %v %v", roles, err)
-	}
-	if err := s.client().Do(bg, http.MethodPatch, "/users/"+me.ID, nil, map[string]any{"role": roles[0].ID}, nil); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return newMember(t, s.client(), s.insts[0].URL, org, role).c
 }
 
-// closingTimes are the stored closing times of stage, by control name.
 func (s *stack) closingTimes(t testing.TB, stage string) []closing {
 	t.Helper()
 	rows, err := s.db.Query(context.Background(), `

@@ -32,12 +32,13 @@ func onceEach(t testing.TB, msgs []message, want []string) {
 	}
 }
 
-// TestRecomputeOutbox: the outbox against a Redis that fails and
-// Directus instances that die, with two instances relaying. Directus's own
-// stores are kept in memory (inMemory) so that Directus answers during the
+// TestRecomputeOutbox: the outbox against a stream Redis that fails and
+// Directus instances that die, with two instances relaying. Directus keeps
+// its own stores in a Redis of its own and the stream is on another
+// (TRM_STREAM_REDIS, apart), so that Directus answers during the stream's
 // outage: what these prove is the outbox.
 func TestRecomputeOutbox(t *testing.T) {
-	s := newStack(t, 2, inMemory)
+	s := newStack(t, 2, apart)
 	t.Run("Redis stopped while flagging: every request delivered, none twice", func(t *testing.T) { redisDown(t, s) })
 	t.Run("Directus killed between commit and relay: delivered after its restart", func(t *testing.T) { killedBeforeRelay(t, s) })
 	t.Run("a crash after the stream took a request: redelivered with the same request id", func(t *testing.T) { redelivery(t, s) })
@@ -98,8 +99,11 @@ func redisDown(t *testing.T, s *stack) {
 		if n := strings.Count(log, "trm recompute relay: Redis answers again"); n != 1 {
 			t.Errorf("instance %d logged the recovery %d times, want once", i, n)
 		}
-		if !strings.Contains(log, "trm recompute relay: on, to redis://127.0.0.1:"+strconv.Itoa(s.redis.Port)+" every 200 ms") {
-			t.Errorf("instance %d did not log its relay on Redis's port with TRM_RECOMPUTE_RELAY_INTERVAL_MS", i)
+		if !strings.Contains(log, "trm recompute relay: on, to redis://127.0.0.1:"+strconv.Itoa(s.redis.Port)+" every 200 ms and at each request (TRM_STREAM_REDIS)") {
+			t.Errorf("instance %d did not log its relay on the stream Redis's port with TRM_RECOMPUTE_RELAY_INTERVAL_MS", i)
+		}
+		if strings.Contains(log, streamPassword) {
+			t.Errorf("instance %d logged the stream Redis's password", i)
 		}
 	}
 }

@@ -26,8 +26,8 @@ const (
 // t0 is the first position of every fixture tracker: 1 Hz from there.
 var t0 = time.Date(2026, 6, 7, 9, 0, 0, 0, time.UTC)
 
-// stack is one provisioned database, one redis-server and the Directus
-// instances over them.
+// stack is one provisioned database, the redis-server of the stream
+// (and, apart, Directus's own) and the Directus instances over them.
 type stack struct {
 	t     testing.TB
 	dbURL string
@@ -51,22 +51,28 @@ const (
 	// inRedis: deploy/scaling.env, as compose runs Directus. During a
 	// Redis outage Directus itself then refuses requests (docs/scaling.md).
 	inRedis stores = iota
-	// inMemory: REDIS set for the relay, REDIS_ENABLED=false keeping
-	// Directus's own stores in memory, so that Directus answers during a
-	// Redis outage and what is tested is the outbox, not Directus.
-	inMemory
+	// apart: as compose runs Directus, on a Redis of its own, and the
+	// stream on another (TRM_STREAM_REDIS, with a password), so that
+	// Directus answers during an outage of the stream's Redis and what is
+	// tested is the outbox, not Directus.
+	apart
 )
+
+// streamPassword is the stream Redis's password in apart stacks: no log
+// line may show it.
+const streamPassword = "Str3am-s3cret-pw"
 
 func newStack(t testing.TB, instances int, where stores) *stack {
 	t.Helper()
 	s := &stack{t: t, dbURL: pg.New(t)}
 	testdirectus.Provision(t, s.dbURL)
-	s.redis = testredis.Start(t)
 	switch where {
 	case inRedis:
+		s.redis = testredis.Start(t)
 		s.env = []testdirectus.Option{testdirectus.WithScaling(s.redis.URL), testdirectus.WithEnv(relayInterval)}
-	case inMemory:
-		s.env = []testdirectus.Option{testdirectus.WithEnv("REDIS="+s.redis.URL, "REDIS_ENABLED=false", relayInterval)}
+	case apart:
+		s.redis = testredis.Start(t, testredis.WithPassword(streamPassword))
+		s.env = []testdirectus.Option{testdirectus.WithScaling(testredis.Start(t).URL), testdirectus.WithEnv("TRM_STREAM_REDIS="+s.redis.URL, relayInterval)}
 	}
 	s.insts = testdirectus.StartMany(t, s.dbURL, instances, s.env...)
 	db, err := pgx.Connect(context.Background(), s.dbURL)

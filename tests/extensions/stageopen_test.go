@@ -115,27 +115,7 @@ func (r *rally) results(t testing.TB, stage string, rows map[int][2]int) {
 // writes through /items.
 func (r *rally) member(t testing.TB, org, role string) *directusctl.Client {
 	t.Helper()
-	roles, err := r.admin.ListRoles(bg, url.Values{"filter": {`{"name":{"_eq":"member"}}`}})
-	if err != nil || len(roles) != 1 {
-		t.Fatalf("the member role: %v %v", roles, err)
-	}
-	n := unique()
-	token := "trm-stage-open-token-" + n
-	var u struct {
-		ID string `json:"id"`
-	}
-	if err := r.admin.Do(bg, http.MethodPost, "/users", nil, map[string]any{"email": "member" + n + "@example.com", "password": "pw-" + n,
-		"token": token, "first_name": "Member", "last_name": n, "role": roles[0].ID}, &u); err != nil {
-		t.Fatal(err)
-	}
-	if org != "" {
-		create(t, r.admin, "organization_users", map[string]any{"organization_id": org, "user_id": u.ID, "role": role})
-	}
-	c, err := directusctl.NewClient(r.s.insts[0].URL, directusctl.WithToken(token))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return newMember(t, r.admin, r.s.insts[0].URL, org, role).c
 }
 
 // startList is a stage's entry_segment_starts as text, a line per segment
@@ -254,7 +234,7 @@ func (r *rally) startsDigest(t testing.TB) string {
 // stage missing what its start list needs, is refused with a sentence,
 // changing nothing.
 func TestStageOpen(t *testing.T) {
-	s := newStack(t, 1, inMemory)
+	s := newStack(t, 1, apart)
 	r := seedRally(t, s)
 	for n, class := range map[int]string{7: "M-1", 12: "Q-1", 44: "M-2", 88: "C-1", 105: "C-1", 210: "S-1"} {
 		r.entry(t, n, class)

@@ -215,6 +215,11 @@ func TestNoFailingCommandOfEitherBinaryPrintsASecret(t *testing.T) {
 		battery{name: "entrypoint Redis URL with a bad port", env: entryEnv(good, "REDIS=redis://:"+esc+"@127.0.0.1:abc"), code: 2},
 		battery{name: "entrypoint REDIS_PASSWORD, unreachable", env: entryEnv(good, "REDIS_HOST=127.0.0.1", "REDIS_PORT=1", "REDIS_PASSWORD="+secret, "TRM_REDIS_WAIT_TIMEOUT=1s")},
 		battery{name: "entrypoint REDIS_PASSWORD, bad port", env: entryEnv(good, "REDIS_HOST=127.0.0.1", "REDIS_PORT=abc", "REDIS_PASSWORD="+secret), code: 2},
+		// The recompute stream's Redis (TRM_STREAM_REDIS), with the secret as its password.
+		battery{name: "entrypoint malformed stream Redis URL", env: entryEnv(good, "TRM_STREAM_REDIS=redis://:"+secret+"@127.0.0.1:1"), code: 2},
+		battery{name: "entrypoint stream Redis URL with a bad port", env: entryEnv(good, "TRM_STREAM_REDIS=redis://:"+esc+"@127.0.0.1:abc"), code: 2},
+		battery{name: "entrypoint stream Redis URL with a bad scheme", env: entryEnv(good, "TRM_STREAM_REDIS=http://:"+esc+"@127.0.0.1:1"), code: 2},
+		battery{name: "entrypoint stream Redis file missing", env: append(entryEnv(good), "TRM_STREAM_REDIS_FILE=/nonexistent/"+secret), code: 2},
 	)
 	// A real Directus refusing the secret as a token and as a password.
 	inst := testdirectus.StartProvisioned(t, pg.New(t))

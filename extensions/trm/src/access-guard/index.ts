@@ -11,6 +11,9 @@
 // This hook runs before each create (nested ones too, inside the same
 // transaction) by someone who is not an administrator, and lets it through
 // when a create permission of the person's policies allows it (rule.ts).
+// Directus runs the filters of 'items.create' before those of
+// '<collection>.items.create': a create refused here is never judged by a
+// rule that would describe what it refers to.
 import type { HookConfig } from '@directus/types';
 import type { Knex } from 'knex';
 import { DirectusRuleError } from '../lib/errors.js';
@@ -66,13 +69,14 @@ const hook: HookConfig = ({ filter }, { services, logger }) => {
 		const collection = String(meta.collection);
 		const db = context.database;
 		const policies = await policiesOf(db, acc);
-		if (policies.length === 0) return payload;
-		const permissions: CreatePermission[] = await db('directus_permissions')
-			.select('permissions', 'fields')
-			.whereIn('policy', policies)
-			.andWhere({ collection, action: 'create' });
-		// No create permission at all: Directus refuses on its own.
-		if (permissions.length === 0) return payload;
+		const permissions: CreatePermission[] =
+			policies.length === 0
+				? []
+				: await db('directus_permissions').select('permissions', 'fields').whereIn('policy', policies).andWhere({ collection, action: 'create' });
+		// No create permission at all: Directus would refuse too, but only
+		// after the other create filters ran, and a rule's sentence
+		// (discipline-rules) would tell an anonymous caller about the event.
+		if (permissions.length === 0) throw forbiddenCreate(collection);
 		const schema = context.schema as Schema | null;
 		const ctx: RuleContext = {
 			relatedOf(from, field) {

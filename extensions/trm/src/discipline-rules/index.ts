@@ -8,6 +8,9 @@
 //
 // The processor writes to PostgreSQL directly: its writes are not judged
 // here (it writes neither events, classes nor entries).
+//
+// An update is judged only when the caller may make it (may-update.ts):
+// the sentence names what only those who may change it should read.
 import type { HookConfig } from '@directus/types';
 import type { Knex } from 'knex';
 import {
@@ -20,6 +23,7 @@ import {
 	type Row,
 } from '../lib/discipline.js';
 import { invalidPayload } from '../lib/errors.js';
+import { mayUpdate, type PermissionsServiceClass } from './may-update.js';
 import { disciplineStore, type DisciplineStore } from './store.js';
 
 type Payload = Record<string, unknown>;
@@ -66,8 +70,9 @@ async function withKnown(existing: Row[], nested: unknown, fetch: (ids: Key[]) =
 	return applyNested(existing, nested, known);
 }
 
-const hook: HookConfig = ({ filter }) => {
+const hook: HookConfig = ({ filter }, { services }) => {
 	const storeOf = (db: Knex) => disciplineStore(db);
+	const PermissionsService = services.PermissionsService as unknown as PermissionsServiceClass;
 
 	filter<Payload>('classes.items.create', async (payload, _meta, { database }) => {
 		if (!isObject(payload)) return payload;
@@ -76,9 +81,10 @@ const hook: HookConfig = ({ filter }) => {
 		return payload;
 	});
 
-	filter<Payload>('classes.items.update', async (payload, meta, { database }) => {
+	filter<Payload>('classes.items.update', async (payload, meta, context) => {
 		if (!isObject(payload) || !('category' in payload || 'event_id' in payload)) return payload;
-		const store = storeOf(database);
+		if (!(await mayUpdate(PermissionsService, context, 'classes', keysOf(meta)))) return payload;
+		const store = storeOf(context.database);
 		for (const key of keysOf(meta)) {
 			const current = await store.classOne(key);
 			if (!current) continue;
@@ -96,9 +102,10 @@ const hook: HookConfig = ({ filter }) => {
 		return payload;
 	});
 
-	filter<Payload>('entries.items.update', async (payload, meta, { database }) => {
+	filter<Payload>('entries.items.update', async (payload, meta, context) => {
 		if (!isObject(payload) || !('vehicle_id' in payload || 'status' in payload || 'event_id' in payload)) return payload;
-		const store = storeOf(database);
+		if (!(await mayUpdate(PermissionsService, context, 'entries', keysOf(meta)))) return payload;
+		const store = storeOf(context.database);
 		for (const key of keysOf(meta)) {
 			const current = await store.entryOne(key);
 			if (!current) continue;
@@ -109,10 +116,11 @@ const hook: HookConfig = ({ filter }) => {
 		return payload;
 	});
 
-	filter<Payload>('events.items.update', async (payload, meta, { database }) => {
+	filter<Payload>('events.items.update', async (payload, meta, context) => {
 		if (!isObject(payload) || typeof payload.discipline !== 'string') return payload;
+		if (!(await mayUpdate(PermissionsService, context, 'events', keysOf(meta)))) return payload;
 		const discipline = payload.discipline;
-		const store = storeOf(database);
+		const store = storeOf(context.database);
 		for (const key of keysOf(meta)) {
 			const current = await store.event(key);
 			// Same discipline: nested classes and entries are judged one by one.

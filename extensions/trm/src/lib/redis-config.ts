@@ -50,9 +50,19 @@ export function describeRedis(setting: RedisSetting): string {
 		case 'none':
 			return 'none';
 		case 'url': {
+			// ioredis reads a string without a scheme as host:port, with
+			// user:password@ in front if any (it prefixes "//"): so does
+			// this, else URL would take user: for a scheme and show the
+			// password as the path.
+			const url = setting.url.trim();
+			if (/^\d+$/.test(url)) return `redis://localhost:${url}`;
+			if (url.startsWith('/')) return `unix:${url}`;
 			try {
-				const u = new URL(setting.url);
-				return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname === '/' ? '' : u.pathname}`;
+				const u = new URL(url.includes('://') ? url : `redis://${url}`);
+				// The path is the database number; anything else may be the
+				// end of a password with an unencoded slash.
+				const db = /^\/\d+$/.test(u.pathname) ? u.pathname : '';
+				return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ''}${db}`;
 			} catch {
 				return 'REDIS (not a URL)';
 			}
@@ -62,4 +72,37 @@ export function describeRedis(setting: RedisSetting): string {
 			return `${String(host)}:${String(port)}`;
 		}
 	}
+}
+
+/** Where the recompute relay writes, and which setting said so. */
+export type StreamRedis = { setting: RedisSetting; from: string } | { error: string };
+
+/**
+ * The Redis of the recompute stream: TRM_STREAM_REDIS (a connection string
+ * as REDIS takes, or TRM_STREAM_REDIS_FILE naming a file holding one) when
+ * set, so that the stream can live apart from Directus's cache and
+ * synchronisation Redis; else Directus's own (redisSetting).
+ *
+ * raw is the process's environment as it is: Directus reads _FILE only for
+ * its own variables, and casts other values (a string with a comma becomes
+ * an array), so TRM_STREAM_REDIS is read from there. An error never quotes
+ * the value or the file's content: either may hold a password.
+ */
+export function streamRedis(env: Record<string, unknown>, raw: Record<string, string | undefined>, readFile: (path: string) => string): StreamRedis {
+	const value = raw.TRM_STREAM_REDIS?.trim();
+	const file = raw.TRM_STREAM_REDIS_FILE?.trim();
+	if (value && file) return { error: 'TRM_STREAM_REDIS and TRM_STREAM_REDIS_FILE are both set: keep one' };
+	if (value) return { setting: { kind: 'url', url: value }, from: 'TRM_STREAM_REDIS' };
+	if (file) {
+		let content: string;
+		try {
+			content = readFile(file).trim();
+		} catch (err) {
+			const code = (err as { code?: unknown }).code;
+			return { error: `TRM_STREAM_REDIS_FILE names a file that cannot be read${typeof code === 'string' ? ` (${code})` : ''}` };
+		}
+		if (content === '') return { error: 'TRM_STREAM_REDIS_FILE names an empty file' };
+		return { setting: { kind: 'url', url: content }, from: 'TRM_STREAM_REDIS_FILE' };
+	}
+	return { setting: redisSetting(env), from: "Directus's REDIS" };
 }

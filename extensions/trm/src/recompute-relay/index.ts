@@ -1,11 +1,13 @@
 // recompute-relay: in every Directus server process (not the CLI), from
 // server start to stop, relays the recompute requests the positions
-// endpoint records (relay.ts), through the Redis of Directus's own REDIS
-// setting. Woken at once by the endpoint of the same process, and every
-// TRM_RECOMPUTE_RELAY_INTERVAL_MS (default 1000) for requests that waited
-// (Redis down, another process that died).
+// endpoint records (relay.ts), to the Redis of TRM_STREAM_REDIS, else of
+// Directus's own REDIS setting (lib/redis-config.ts). Woken at once by the
+// endpoint of the same process, and every TRM_RECOMPUTE_RELAY_INTERVAL_MS
+// (default 1000) for requests that waited (Redis down, another process
+// that died).
 import type { HookConfig } from '@directus/types';
-import { describeRedis, redisSetting } from '../lib/redis-config.js';
+import { readFileSync } from 'node:fs';
+import { describeRedis, streamRedis } from '../lib/redis-config.js';
 import { ENQUEUED } from '../lib/recompute-message.js';
 import { redisStream } from './redis-stream.js';
 import { RecomputeRelay } from './relay.js';
@@ -27,7 +29,12 @@ const hook: HookConfig = ({ action }, { database, env, logger, emitter }) => {
 	let quit: (() => Promise<void>) | undefined;
 
 	action('server.start', () => {
-		const setting = redisSetting(env);
+		const target = streamRedis(env, process.env, (path) => readFileSync(path, 'utf8'));
+		if ('error' in target) {
+			logger.error(`trm recompute relay: off, ${target.error}: recompute requests wait in recompute_outbox`);
+			return;
+		}
+		const setting = target.setting;
 		if (setting.kind === 'none') {
 			logger.warn(`trm recompute relay: off, ${setting.why}: recompute requests wait in recompute_outbox`);
 			return;
@@ -46,13 +53,13 @@ const hook: HookConfig = ({ action }, { database, env, logger, emitter }) => {
 			);
 		} catch {
 			// ioredis's message may quote the setting, password included.
-			logger.error(`trm recompute relay: off, the Redis setting (${describeRedis(setting)}) is unusable: recompute requests wait in recompute_outbox`);
+			logger.error(`trm recompute relay: off, the Redis setting ${target.from} (${describeRedis(setting)}) is unusable: recompute requests wait in recompute_outbox`);
 			return;
 		}
 		quit = stream.quit;
 		relay = new RecomputeRelay(database, stream, logger, { intervalMs: interval, batch: 100 });
 		relay.start();
-		logger.info(`trm recompute relay: on, to ${describeRedis(setting)} every ${interval} ms and at each request`);
+		logger.info(`trm recompute relay: on, to ${describeRedis(setting)} every ${interval} ms and at each request (${target.from})`);
 	});
 
 	emitter.onAction(ENQUEUED, () => relay?.wake());
