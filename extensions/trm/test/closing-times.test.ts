@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysOf, relevant, stagesBindings, stagesQuery, WATCHED, type Write } from '../src/closing-times/triggers.js';
+import { relevant, stagesBindings, stagesQuery, WATCHED, type Write } from '../src/closing-times/triggers.js';
 
 const write = (collection: string, event: Write['event'], payload: unknown, keys: string[] = ['k1']): Write => ({ collection, event, keys, payload });
 
@@ -55,13 +55,5 @@ describe('stagesQuery', () => {
 	it('also recomputes the stage a moved start, segment or waypoint left', () => {
 		expect(stagesQuery(write('entry_segment_starts', 'update', {}))).toMatch(/last_start_id = ANY\(\?\)/);
 		expect(stagesQuery(write('waypoints', 'update', {}))).toMatch(/FROM control_closing_times WHERE waypoint_id = ANY\(\?\)/);
-	});
-});
-
-describe('keysOf', () => {
-	it("reads a create's key and an update's or delete's keys", () => {
-		expect(keysOf({ key: 'a' })).toEqual(['a']);
-		expect(keysOf({ keys: ['a', 2, null] })).toEqual(['a', 2]);
-		expect(keysOf(undefined)).toEqual([]);
 	});
 });

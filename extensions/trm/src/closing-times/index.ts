@@ -17,7 +17,8 @@
 import type { HookConfig } from '@directus/types';
 import type { Knex } from 'knex';
 import { recomputeClosingTimes } from './recompute.js';
-import { keysOf, relevant, stagesBindings, stagesQuery, WATCHED, type Write } from './triggers.js';
+import { keysOf } from '../lib/hook-meta.js';
+import { relevant, stagesBindings, stagesQuery, WATCHED, type Write } from './triggers.js';
 
 export { recomputeClosingTimes } from './recompute.js';
 

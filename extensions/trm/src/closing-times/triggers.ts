@@ -1,7 +1,7 @@
 // Which writes through Directus change closing times, and which stages
 // they touch. Pure: the hook (index.ts) runs the queries.
 
-type Key = string | number;
+import type { ItemKey as Key } from '../lib/hook-meta.js';
 
 /** A write Directus reported after its commit (an action hook's meta). */
 export interface Write {
@@ -85,11 +85,4 @@ export function stagesQuery(w: Write): string {
 export function stagesBindings(w: Write): Key[][] {
 	const n = (stagesQuery(w).match(/\?/g) ?? []).length;
 	return Array.from({ length: n }, () => w.keys.map(String));
-}
-
-/** The keys of an action's meta: key (create) or keys (update, delete). */
-export function keysOf(meta: unknown): Key[] {
-	const m = (meta ?? {}) as { key?: unknown; keys?: unknown };
-	const all = Array.isArray(m.keys) ? m.keys : m.key !== undefined ? [m.key] : [];
-	return all.filter((k): k is Key => typeof k === 'string' || typeof k === 'number');
 }

@@ -23,22 +23,15 @@ import {
 	type Row,
 } from '../lib/discipline.js';
 import { invalidPayload } from '../lib/errors.js';
+import { isKey, keysOf, type ItemKey } from '../lib/hook-meta.js';
 import { mayUpdate, type PermissionsServiceClass } from './may-update.js';
 import { disciplineStore, type DisciplineStore } from './store.js';
 
 type Payload = Record<string, unknown>;
-type Key = string | number;
+type Key = ItemKey;
 
 function isObject(v: unknown): v is Payload {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isKey(v: unknown): v is Key {
-	return typeof v === 'string' || typeof v === 'number';
-}
-
-function keysOf(meta: Record<string, unknown>): Key[] {
-	return Array.isArray(meta.keys) ? meta.keys.filter(isKey) : [];
 }
 
 /**

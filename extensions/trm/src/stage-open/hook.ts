@@ -18,6 +18,7 @@
 import type { HookConfig } from '@directus/types';
 import type { Knex } from 'knex';
 import { invalidPayload } from '../lib/errors.js';
+import { keysOf } from '../lib/hook-meta.js';
 import { recomputeClosingTimes } from '../closing-times/recompute.js';
 import { authoriseOpen, lockStage, materialise, START_SETTINGS, withSettings, type Caller } from './open.js';
 import { wasOpened } from './opened.js';
@@ -31,10 +32,6 @@ interface Context {
 
 function isObject(v: unknown): v is Payload {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function keysOf(meta: Record<string, unknown>): string[] {
-	return Array.isArray(meta.keys) ? meta.keys.filter((k): k is string => typeof k === 'string') : [];
 }
 
 /** A write without accountability is the system's own (Directus grants it everything). */
@@ -60,7 +57,7 @@ const hook: HookConfig = ({ filter }, { database }) => {
 		const context = ctx as Context;
 		const caller = callerOf(context);
 		const db = context.database ?? (database as unknown as Knex);
-		for (const key of keysOf(meta)) {
+		for (const key of keysOf(meta).map(String)) {
 			if (db.isTransaction) {
 				if (wasOpened(db, key)) continue;
 				const stage = await lockStage(db, key);

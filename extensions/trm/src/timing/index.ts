@@ -5,6 +5,7 @@
 // provisional results only (row-level security, db-init/post/003).
 import type { HookConfig } from '@directus/types';
 import type { Knex } from 'knex';
+import { keysOf } from '../lib/hook-meta.js';
 import { recordPenalty, recordResult, recordStart, type Writer } from './record.js';
 
 interface Context {
@@ -14,11 +15,6 @@ interface Context {
 
 function writer(context: unknown): Writer {
 	return { user: (context as Context | undefined)?.accountability?.user ?? null, now: new Date().toISOString() };
-}
-
-function keysOf(meta: unknown): (string | number)[] {
-	const keys = (meta as { keys?: unknown } | undefined)?.keys;
-	return Array.isArray(keys) ? keys.filter((k): k is string | number => typeof k === 'string' || typeof k === 'number') : [];
 }
 
 const hook: HookConfig = ({ filter }, { database }) => {
