@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { applyPlan, type CourseItems, type DeferredAction } from '../src/course/apply.js';
+import { applyPlan, type CourseItems } from '../src/course/apply.js';
+import type { DeferredAction } from '../src/lib/deferred.js';
 import { MAX_OPERATIONS, parsePlan, readBody, type BodyStream } from '../src/course/plan.js';
 import { DirectusRuleError } from '../src/lib/errors.js';
 

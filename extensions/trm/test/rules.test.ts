@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { DeferredAction } from '../src/course/apply.js';
+import type { DeferredAction } from '../src/lib/deferred.js';
 import { readBody, type BodyStream } from '../src/course/plan.js';
 import { DirectusRuleError } from '../src/lib/errors.js';
 import { applyRulesPlan, type RulesItems } from '../src/rules/apply.js';

@@ -12,20 +12,10 @@
 // It shows in the answer only once the caller has proved they may change
 // the target's crew.
 import type { Knex } from 'knex';
+import type { DeferredAction, MutationOptions } from '../lib/deferred.js';
 import { DirectusRuleError, forbidden, isDirectusError } from '../lib/errors.js';
 import { planCopy, type Assignment, type CopiedTracker, type CrewMember, type SkippedMember, type SkippedTracker } from './plan.js';
 import type { CopyCrewRequest } from './request.js';
-
-/** An action Directus would have emitted: emitted once the transaction committed. */
-export interface DeferredAction {
-	event: string | string[];
-	meta: Record<string, unknown>;
-	context: unknown;
-}
-
-interface MutationOptions {
-	bypassEmitAction: (params: DeferredAction) => void;
-}
 
 export interface CopyItems {
 	readOne(key: string, query: { fields: string[] }): Promise<Record<string, unknown>>;

@@ -5,19 +5,9 @@
 // constraint at commit (db-init/post/002), rolls back every operation
 // before it. Action hooks are emitted after the commit only, as Directus
 // does for nested writes.
+import type { DeferredAction, MutationOptions } from '../lib/deferred.js';
 import { isDirectusError } from '../lib/errors.js';
 import type { Operation } from './plan.js';
-
-/** An action Directus would have emitted: event, meta, context. */
-export interface DeferredAction {
-	event: string | string[];
-	meta: Record<string, unknown>;
-	context: unknown;
-}
-
-interface MutationOptions {
-	bypassEmitAction: (params: DeferredAction) => void;
-}
 
 /** What apply needs of an ItemsService. */
 export interface CourseItems {

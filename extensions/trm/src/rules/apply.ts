@@ -7,13 +7,9 @@
 // that supersede existing ones) are checked in it, the deferred ones at
 // commit, and an import adds every version it planned or none. Action
 // hooks are emitted after the commit only (course/apply.ts does the same).
-import type { DeferredAction } from '../course/apply.js';
+import type { DeferredAction, MutationOptions } from '../lib/deferred.js';
 import { isDirectusError } from '../lib/errors.js';
 import type { RulesPlan } from './plan.js';
-
-interface MutationOptions {
-	bypassEmitAction: (params: DeferredAction) => void;
-}
 
 /**
  * What apply needs of an ItemsService: creating and updating one item.

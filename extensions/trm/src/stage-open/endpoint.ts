@@ -14,6 +14,7 @@
 import type { EndpointConfig } from '@directus/types';
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
+import type { DeferredAction, MutationOptions } from '../lib/deferred.js';
 import { invalidPayload } from '../lib/errors.js';
 import { recomputeClosingTimes } from '../closing-times/recompute.js';
 import { authoriseOpen, lockStage, materialise, type OpenResult } from './open.js';
@@ -22,16 +23,6 @@ import { markOpened } from './opened.js';
 interface DirectusRequest {
 	accountability?: { user?: string | null; admin?: boolean } | null;
 	schema?: unknown;
-}
-
-interface MutationOptions {
-	bypassEmitAction: (params: DeferredAction) => void;
-}
-
-interface DeferredAction {
-	event: string | string[];
-	meta: Record<string, unknown>;
-	context: unknown;
 }
 
 type ItemsServiceClass = new (
