@@ -104,8 +104,14 @@ func TestControlClosingTimes(t *testing.T) {
 	// CP1 and TC1: due at L1's end, 08:04 + 1 h, + 30 min. TC2: #3 is due
 	// at SS1's start at 09:09, + 30 min. CP2: SS1 has no target duration;
 	// TC3: L2 allows no lateness.
-	want(t, "opening the stage computes them",
-		closing{"CP1", "09:34", 3}, closing{"TC0", "08:34", 3}, closing{"TC1", "09:34", 3}, closing{"TC2", "09:39", 3})
+	opened := []closing{{"CP1", "09:34", 3}, {"TC0", "08:34", 3}, {"TC1", "09:34", 3}, {"TC2", "09:39", 3}}
+	// Stage open computes them in the transaction of the start list and
+	// the status: they are there when the answer comes, with no wait for
+	// the action hook.
+	if got := s.closingTimes(t, stage); !slices.Equal(got, opened) {
+		t.Errorf("right after opening, the closing times are\n  %s\nwant\n  %s", join(got), join(opened))
+	}
+	want(t, "opening the stage computes them", opened...)
 
 	t.Run("a timekeeper's target time recomputes them", func(t *testing.T) {
 		if err := timekeeper.UpdateItem(bg, "entry_segment_starts", starts["L1/1"], map[string]any{"target_at": "2026-06-07T08:10:00Z"}, nil); err != nil {
