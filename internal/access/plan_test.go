@@ -35,12 +35,12 @@ func TestPlanOfFilesAgainstThemselvesIsEmpty(t *testing.T) {
 func TestPlanShowsAChangedRoleNameInAFilterAsOneLine(t *testing.T) {
 	old := committedSet(t)
 	s := committedSet(t)
-	p := s.Policy("viewer")
+	p := s.Policy("org-admin")
 	for i := range p.Permissions {
-		if p.Permissions[i].Key() == "entries read" {
-			p.Permissions[i].Filter = map[string]any{"event_id": map[string]any{"organization_id": map[string]any{"members": map[string]any{
-				"role": map[string]any{"_eq": "org-admin"}, "user_id": map[string]any{"_eq": "$CURRENT_USER"}}}}}
-			p.Permissions[i].Fields = []string{"id", "race_number", "status", "plate"}
+		if p.Permissions[i].Key() == "devices read" {
+			p.Permissions[i].Filter = map[string]any{"registrations": map[string]any{"organization_id": map[string]any{"members": map[string]any{
+				"role": map[string]any{"_eq": "race-director"}, "user_id": map[string]any{"_eq": "$CURRENT_USER"}}}}}
+			p.Permissions[i].Fields = []string{"id", "imei"}
 		}
 	}
 	plan := planOf(t, s, LiveOf(old))
@@ -48,12 +48,12 @@ func TestPlanShowsAChangedRoleNameInAFilterAsOneLine(t *testing.T) {
 		t.Fatalf("want one change, got %v", changeNames(plan))
 	}
 	c := plan.Changes[0]
-	if c.String() != "update permission viewer: entries read" || c.Destructive {
+	if c.String() != "update permission org-admin: devices read" || c.Destructive {
 		t.Fatalf("got %s (destructive %v)", c, c.Destructive)
 	}
 	want := []Detail{
-		{Path: "filter.event_id.organization_id.members.role._eq", From: `"viewer"`, To: `"org-admin"`},
-		{Path: "fields", From: "id, event_id, class_id, vehicle_id, race_number, status", To: "id, race_number, status, plate (+plate -event_id -class_id -vehicle_id)"},
+		{Path: "filter.registrations.organization_id.members.role._eq", From: `"org-admin"`, To: `"race-director"`},
+		{Path: "fields", From: "*", To: "id, imei (+id +imei -*)"},
 	}
 	if len(c.Details) != len(want) {
 		t.Fatalf("details: got %+v", c.Details)
@@ -79,6 +79,8 @@ func TestPlanCreatesAndDeletesInApplyOrder(t *testing.T) {
 	s.Policies = kept
 	r := s.Role("member")
 	r.Policies = append(r.Policies[:len(r.Policies)-1], "judge")
+	np := s.Role("non-participant")
+	np.Policies = np.Policies[:len(np.Policies)-1]
 	got := strings.Join(changeNames(planOf(t, s, LiveOf(old))), "\n")
 	want := strings.Join([]string{
 		"create policy judge",
@@ -149,16 +151,20 @@ func TestPlanTakingAPolicyOffARoleWithUsersIsDestructive(t *testing.T) {
 	live := LiveOf(old)
 	live.UsersByRole["role:member"] = 3
 	s := committedSet(t)
-	r := s.Role("member")
-	r.Policies = r.Policies[:len(r.Policies)-1] // without viewer
+	for _, name := range []string{"member", "non-participant"} {
+		r := s.Role(name)
+		r.Policies = r.Policies[:len(r.Policies)-1] // without viewer
+	}
 	s.Policies = s.Policies[:len(s.Policies)-1]
 	plan := planOf(t, s, live)
 	if len(plan.Changes) != 1 || plan.Changes[0].String() != "delete policy viewer" || !plan.Changes[0].Destructive || plan.Changes[0].Holders != 3 {
 		t.Fatalf("got %+v", plan.Changes)
 	}
 	s2 := committedSet(t)
-	r2 := s2.Role("member")
-	r2.Policies = r2.Policies[:len(r2.Policies)-1]
+	for _, name := range []string{"member", "non-participant"} {
+		r := s2.Role(name)
+		r.Policies = r.Policies[:len(r.Policies)-1]
+	}
 	s2.Roles = append(s2.Roles, Role{Name: "follower", Icon: "visibility", Policies: []string{"viewer"}})
 	plan = planOf(t, s2, live)
 	var take *Change

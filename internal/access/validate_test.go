@@ -137,6 +137,11 @@ func TestValidateNamesFileLineAndFix(t *testing.T) {
 			want:   []string{"role decides what the person may do"},
 		},
 		{
+			name:   "a write of an access key",
+			policy: staffYAML + "  organizations:\n    update:\n      filter: {members: {user_id: {_eq: $CURRENT_USER}}}\n      fields: [name, access_staff]\n",
+			want:   []string{"access_staff is an access key the database keeps", "nobody writes it"},
+		},
+		{
 			name:   "validation following a relation",
 			policy: staffYAML + "    create:\n      filter: {event_id: {organization_id: {members: {user_id: {_eq: $CURRENT_USER}}}}}\n      validation: {event_id: {organization_id: {_nnull: true}}}\n      fields: ['*']\n",
 			want:   []string{"validation checks the payload, which holds only event_id's key"},

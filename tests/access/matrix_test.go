@@ -68,7 +68,9 @@ type matrix struct {
 	subject map[string]map[string]string // org → collection → id
 	ids     map[string]string            // fixture names → ids
 	member  string                       // the member role's id
-	seq     int
+	// roleNames maps the roles' ids to their names.
+	roleNames map[string]string
+	seq       int
 }
 
 func isolationMatrix(t *testing.T, inst *testdirectus.Instance, dbURL string, files *access.Set, cat *access.Catalog) {
@@ -80,6 +82,14 @@ func isolationMatrix(t *testing.T, inst *testdirectus.Instance, dbURL string, fi
 		t.Fatalf("the member role: %v %v", roles, err)
 	}
 	m.member = roles[0].ID
+	all, err := m.admin.ListRoles(ctx, nil)
+	if err != nil {
+		t.Fatalf("the roles: %v", err)
+	}
+	m.roleNames = map[string]string{}
+	for _, r := range all {
+		m.roleNames[r.ID] = r.Name
+	}
 	var testers []tester
 	for _, org := range []string{"a", "b"} {
 		ts := m.organisation(t, org)
@@ -90,6 +100,7 @@ func isolationMatrix(t *testing.T, inst *testdirectus.Instance, dbURL string, fi
 	loner := m.user(t, "loner@example.com")
 	testers = append(testers, tester{name: "member of no organisation", id: loner, token: tokenOf("loner@example.com")}, tester{name: "anonymous"})
 	m.load(t)
+	m.accessKeysAgree(t)
 	t.Logf("fixture built in %s", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
@@ -498,6 +509,55 @@ func (m *matrix) load(t *testing.T) {
 	}
 }
 
+// accessKeysAgree checks the access keys the rules read (kept by
+// db-init/post/008) against the memberships and crews they summarise: the
+// oracle judges the rules on the same keys as Directus, so a key the
+// database got wrong would pass the cells unnoticed.
+func (m *matrix) accessKeysAgree(t *testing.T) {
+	t.Helper()
+	want := map[string]map[string][]string{} // organisation → key → users
+	role := map[[2]string]string{}           // organisation, user → role
+	for _, mu := range m.items["organization_users"] {
+		org, user, r := fmt.Sprint(mu["organization_id"]), fmt.Sprint(mu["user_id"]), fmt.Sprint(mu["role"])
+		role[[2]string{org, user}] = r
+		if want[org] == nil {
+			want[org] = map[string][]string{}
+		}
+		for key, roles := range access.AccessKeyRoles {
+			if slices.Contains(roles, r) {
+				want[org][key] = append(want[org][key], user)
+			}
+		}
+	}
+	list := func(users []string) any {
+		if len(users) == 0 {
+			return nil
+		}
+		slices.Sort(users)
+		return strings.Join(slices.Compact(users), ",")
+	}
+	for id, o := range m.items["organizations"] {
+		for key := range access.AccessKeyRoles {
+			if got, w := o[key], list(want[id][key]); got != w {
+				t.Errorf("organisation %s: %s is %v, the memberships say %v", o["name"], key, got, w)
+			}
+		}
+	}
+	crew := map[string][]string{}
+	for _, c := range m.items["entry_crew"] {
+		e := m.items["entries"][fmt.Sprint(c["entry_id"])]
+		org := fmt.Sprint(m.items["events"][fmt.Sprint(e["event_id"])]["organization_id"])
+		if user := fmt.Sprint(c["user_id"]); role[[2]string{org, user}] == "participant" {
+			crew[fmt.Sprint(c["entry_id"])] = append(crew[fmt.Sprint(c["entry_id"])], user)
+		}
+	}
+	for id, e := range m.items["entries"] {
+		if got, w := e["access_crew"], list(crew[id]); got != w {
+			t.Errorf("entry %v: access_crew is %v, its crew who are participants are %v", e["race_number"], got, w)
+		}
+	}
+}
+
 // The directus_users fields the oracle may need: the ones permissions
 // name or write.
 const userFields = "id,first_name,last_name,email,phone,birth_date,nationality,status,role"
@@ -840,14 +900,19 @@ func (m *matrix) updateField(t *testing.T, coll string) string {
 
 // --- the files' answer ------------------------------------------------
 
-// policies are the tester's: the member role's, or the public policy.
+// policies are the tester's: their role's (member or non-participant, as
+// the database keeps it: db-init/post/008), or the public policy.
 func (m *matrix) policies(tr tester) map[string][]access.Permission {
 	out := map[string][]access.Permission{}
 	if tr.id == "" {
 		out["public"] = m.files.Public
 		return out
 	}
-	for _, name := range m.files.Role("member").Policies {
+	role := m.files.Role(m.roleNames[fmt.Sprint(m.items["directus_users"][tr.id]["role"])])
+	if role == nil {
+		panic(fmt.Sprintf("the isolation matrix does not know the role of %s: %v", tr.name, m.items["directus_users"][tr.id]["role"]))
+	}
+	for _, name := range role.Policies {
 		out[name] = m.files.Policy(name).Permissions
 	}
 	return out
@@ -1055,6 +1120,8 @@ func (m *matrix) compare(val any, op string, arg any, me string) bool {
 			in = in || eq(val, m.resolve(x, me))
 		}
 		return in == (op == "_in") && val != nil
+	case "_contains":
+		return val != nil && arg != nil && strings.Contains(fmt.Sprint(val), fmt.Sprint(arg))
 	case "_null":
 		return (val == nil) == (arg == true)
 	case "_nnull":
