@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,47 +10,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
-	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 // The access keys db-init/post/008 keeps (docs/access-model.md, "Access
 // keys"), written and read in SQL as Directus's database user writes
 // them: each organisation's role lists, each entry's access_crew, and the
 // role pair member / non-participant.
-
-// provisionAccessKeys provisions a database with the committed schema
-// and db-init, the access keys' columns made in SQL before 008 runs:
-// the snapshot with them (tools/accesskeys) is not on this branch yet.
-func provisionAccessKeys(t testing.TB) string {
-	t.Helper()
-	root := testenv.Path(t, "db-init")
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(root)); err != nil {
-		t.Fatal(err)
-	}
-	keys := filepath.Join(dir, "post", "008_access_keys.sql")
-	file, err := os.ReadFile(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(keys); err != nil {
-		t.Fatal(err)
-	}
-	dbURL := pg.New(t)
-	testdirectus.Provision(t, dbURL, "TRM_DB_INIT_DIR="+dir)
-	db := connect(t, dbURL)
-	for _, col := range []string{"organizations.access_staff", "organizations.access_viewers", "organizations.access_org_admins",
-		"organizations.access_race_directors", "organizations.access_participants", "entries.access_crew"} {
-		table, column, _ := strings.Cut(col, ".")
-		if _, err := db.Exec(ctx, "ALTER TABLE "+table+" ADD COLUMN IF NOT EXISTS "+column+" text"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.Exec(ctx, string(file)); err != nil {
-		t.Fatalf("db-init/post/008_access_keys.sql: %v", err)
-	}
-	return dbURL
-}
 
 // keys writes the world of the access keys' tests and reads the keys.
 type keys struct {
@@ -156,7 +119,8 @@ func list(ids ...string) string {
 // TestAccessKeys proves the keys exact after every write they depend on,
 // in the same transaction, whoever writes them.
 func TestAccessKeys(t *testing.T) {
-	dbURL := provisionAccessKeys(t)
+	dbURL := pg.New(t)
+	testdirectus.Provision(t, dbURL)
 	k := keys{t, connect(t, dbURL)}
 
 	t.Run("each organisation list follows memberships added, changed, moved and removed", func(t *testing.T) {
@@ -516,7 +480,8 @@ func bulkWorld(t testing.TB, db *pgx.Conn, org, event, class string, n int, role
 // with the deferred constraint triggers of db-init/post/006 too.
 func BenchmarkAccessKeysBulk(b *testing.B) {
 	const n = 20000
-	dbURL := provisionAccessKeys(b)
+	dbURL := pg.New(b)
+	testdirectus.Provision(b, dbURL)
 	k := keys{b, connect(b, dbURL)}
 	member := k.roleID("member")
 	k.roleID("non-participant")
