@@ -133,7 +133,20 @@ COMMENT ON FUNCTION trm_access_crews(uuid[], uuid[]) IS
   'The access_crew of these entries in these events as it must be (db-init/post/008): their crew who are participants of the event''s organisation.';
 
 -- The upkeep's writes, set by set; each marks itself so that the BEFORE
--- triggers trust it, and restores the mark it found. Without JIT: the
+-- triggers trust it, and restores the mark it found.
+--
+-- Concurrent writers: each computes from what it sees, so two
+-- transactions that change one organisation's memberships (or one a
+-- membership, the other a crew seat of that organisation's entry, or two
+-- memberships of one person) would each write a value without the
+-- other's change, the last one winning. Each recomputation therefore
+-- first locks the rows it depends on (FOR NO KEY UPDATE, as the UPDATE
+-- would: foreign key checks are not blocked) in one order: the
+-- organisations, then the entries; the people for their role. The
+-- computation, the next statement, sees every transaction that held a
+-- lock committed (READ COMMITTED takes a snapshot per statement; under
+-- REPEATABLE READ the lock fails with a serialization error instead,
+-- and the transaction is retried). Without JIT: the
 -- planner prices the per-seat subquery high and would compile the plan,
 -- which costs more than running it (measured: 0.4 s of a 20,000-seat
 -- statement).
@@ -145,6 +158,7 @@ BEGIN
   IF coalesce(cardinality(ids), 0) = 0 THEN
     RETURN;
   END IF;
+  PERFORM 1 FROM organizations o WHERE o.id = ANY (ids) ORDER BY o.id FOR NO KEY UPDATE;
   PERFORM set_config('trm.access_keys_writing', 'on', true);
   UPDATE organizations o
      SET access_staff = l.staff, access_viewers = l.viewers, access_org_admins = l.org_admins,
@@ -170,6 +184,16 @@ BEGIN
   IF coalesce(cardinality(ids), 0) = 0 THEN
     RETURN;
   END IF;
+  -- The organisations, the entries, then the organisations again: an
+  -- entry or event that another transaction moved while this one waited
+  -- has a new organisation (the only lock taken out of order).
+  PERFORM 1 FROM organizations o
+   WHERE o.id IN (SELECT ev.organization_id FROM entries e JOIN events ev ON ev.id = e.event_id WHERE e.id = ANY (ids))
+   ORDER BY o.id FOR NO KEY UPDATE;
+  PERFORM 1 FROM entries e WHERE e.id = ANY (ids) ORDER BY e.id FOR NO KEY UPDATE;
+  PERFORM 1 FROM organizations o
+   WHERE o.id IN (SELECT ev.organization_id FROM entries e JOIN events ev ON ev.id = e.event_id WHERE e.id = ANY (ids))
+   ORDER BY o.id FOR NO KEY UPDATE;
   SELECT array_agg(e.id), array_agg(e.event_id) INTO entry_ids, event_ids
     FROM entries e WHERE e.id IN (SELECT DISTINCT x FROM unnest(ids) AS x);
   IF entry_ids IS NULL THEN
@@ -214,6 +238,9 @@ BEGIN
   IF pair.member IS NULL THEN
     RETURN;
   END IF;
+  PERFORM 1 FROM directus_users u
+   WHERE u.role IN (pair.member, pair.non_participant) AND (users IS NULL OR u.id = ANY (users))
+   ORDER BY u.id FOR NO KEY UPDATE;
   PERFORM set_config('trm.access_keys_writing', 'on', true);
   UPDATE directus_users u
      SET role = w.role
@@ -330,6 +357,12 @@ COMMENT ON FUNCTION trm_access_organizations_kept() IS
 CREATE OR REPLACE FUNCTION trm_access_entries_kept() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  -- The entry's row is locked by its own UPDATE; its organisation, for
+  -- the memberships read, as the upkeep does (after the entry here: a
+  -- deadlock with a concurrent upkeep of that organisation is possible,
+  -- and PostgreSQL cancels one of the two).
+  PERFORM 1 FROM organizations o JOIN events ev ON ev.organization_id = o.id
+   WHERE ev.id = NEW.event_id FOR NO KEY UPDATE OF o;
   NEW.access_crew := (SELECT k.crew FROM trm_access_crews(ARRAY[NEW.id], ARRAY[NEW.event_id]) k);
   RETURN NEW;
 END

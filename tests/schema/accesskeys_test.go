@@ -430,6 +430,93 @@ func TestAccessKeys(t *testing.T) {
 			}
 		})
 	})
+
+	t.Run("concurrent writes", func(t *testing.T) {
+		k := keys{t, k.db}
+		member := k.roleID("member")
+		k.roleID("non-participant")
+		org, org2 := k.org(), k.org()
+		event, class := k.event(org)
+		entry := k.entry(event, class)
+
+		t.Run("a crew seat added while the person becomes a participant", func(t *testing.T) {
+			k := keys{t, k.db}
+			p := k.user(nil)
+			k.member(org, p, "viewer")
+			concurrently(t, dbURL, k.db,
+				[]string{`UPDATE organization_users SET role = 'participant' WHERE organization_id = '` + org + `' AND user_id = '` + p + `'`},
+				`INSERT INTO entry_crew (id, entry_id, user_id, role) VALUES (gen_random_uuid(), '`+entry+`', '`+p+`', 'pilot')`)
+			if got := k.crewOf(entry); got != p {
+				t.Errorf("access_crew: %q, want %s", got, p)
+			}
+		})
+
+		t.Run("two memberships of the organisation change at once", func(t *testing.T) {
+			k := keys{t, k.db}
+			a, b := k.user(nil), k.user(nil)
+			concurrently(t, dbURL, k.db,
+				[]string{`INSERT INTO organization_users (id, organization_id, user_id, role) VALUES (gen_random_uuid(), '` + org2 + `', '` + a + `', 'marshal')`},
+				`INSERT INTO organization_users (id, organization_id, user_id, role) VALUES (gen_random_uuid(), '`+org2+`', '`+b+`', 'timekeeper')`)
+			if got := k.lists(org2).staff; got != list(a, b) {
+				t.Errorf("access_staff: %q, want %q", got, list(a, b))
+			}
+		})
+
+		t.Run("a person gains a participation while losing another", func(t *testing.T) {
+			k := keys{t, k.db}
+			u := k.user(&member)
+			k.member(org2, u, "participant")
+			concurrently(t, dbURL, k.db,
+				[]string{`INSERT INTO organization_users (id, organization_id, user_id, role) VALUES (gen_random_uuid(), '` + org + `', '` + u + `', 'participant')`},
+				`DELETE FROM organization_users WHERE organization_id = '`+org2+`' AND user_id = '`+u+`'`)
+			if got := k.roleOf(u); got != "member" {
+				t.Errorf("role: %q, want member (participant in %s)", got, org)
+			}
+		})
+	})
+}
+
+// concurrently runs first in a transaction on db and, before it commits,
+// second on a connection of its own; it commits first once second waits
+// for a lock (or has finished, when nothing makes it wait), then waits
+// for second.
+func concurrently(t *testing.T, dbURL string, db *pgx.Conn, first []string, second string) {
+	t.Helper()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	for _, sql := range first {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	other := connect(t, dbURL)
+	var pid int
+	if err := other.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := other.Exec(ctx, second)
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for waiting := ""; waiting != "Lock" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if len(done) > 0 {
+			break
+		}
+		if err := db.QueryRow(ctx, `SELECT coalesce((SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1), '')`, pid).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("%s: %v", second, err)
+	}
 }
 
 // bulkTimes is how long each of bulkWorld's statements took, commit
