@@ -391,6 +391,9 @@ $$;
 COMMENT ON FUNCTION trm_access_users_role_kept() IS
   'Before a person is given member or non-participant other than by the upkeep: the one of the two their memberships call for (db-init/post/008).';
 
+-- Only a role that takes one of the pair's names can complete the pair
+-- (the triggers' WHEN): other roles' writes, such as the access files'
+-- reconciliation at boot, do not lock everyone of the pair.
 CREATE OR REPLACE FUNCTION trm_access_roles_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -446,9 +449,13 @@ BEGIN
           WHEN (NEW.role IS NOT NULL AND current_setting('trm.access_keys_writing', true) IS DISTINCT FROM 'on')
           EXECUTE FUNCTION trm_access_users_role_kept()$t$),
       ('directus_roles', 'access_keys_roles_after_insert',
-       'AFTER INSERT ON directus_roles FOR EACH STATEMENT EXECUTE FUNCTION trm_access_roles_changed()'),
+       $t$AFTER INSERT ON directus_roles FOR EACH ROW
+          WHEN (NEW.name IN ('member', 'non-participant'))
+          EXECUTE FUNCTION trm_access_roles_changed()$t$),
       ('directus_roles', 'access_keys_roles_after_update',
-       'AFTER UPDATE OF name ON directus_roles FOR EACH STATEMENT EXECUTE FUNCTION trm_access_roles_changed()')
+       $t$AFTER UPDATE OF name ON directus_roles FOR EACH ROW
+          WHEN (NEW.name IS DISTINCT FROM OLD.name AND NEW.name IN ('member', 'non-participant'))
+          EXECUTE FUNCTION trm_access_roles_changed()$t$)
     ) AS v(tbl, name, def)
   LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = t.name AND tgrelid = to_regclass(t.tbl)) THEN

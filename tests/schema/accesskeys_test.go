@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"git.dev.trmtracking.org/trm/directus/tests/internal/testdirectus"
+	"git.dev.trmtracking.org/trm/directus/tests/internal/testenv"
 )
 
 // The access keys db-init/post/008 keeps (docs/access-model.md, "Access
@@ -415,13 +417,29 @@ func TestAccessKeys(t *testing.T) {
 			}
 		})
 
+		t.Run("renaming a role of the pair away and back gives everyone theirs", func(t *testing.T) {
+			k := keys{t, k.db}
+			u := k.user(&member)
+			k.exec(`UPDATE directus_roles SET name = 'keys-away' WHERE id = $1`, nonParticipant)
+			k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, member)
+			if got := k.roleOf(u); got != "member" {
+				t.Errorf("given member while the pair is incomplete: %q, want member (untouched)", got)
+			}
+			k.exec(`UPDATE directus_roles SET name = 'non-participant' WHERE id = $1`, nonParticipant)
+			if got := k.roleOf(u); got != "non-participant" {
+				t.Errorf("after the pair is complete again: %q, want non-participant", got)
+			}
+		})
+
 		t.Run("a person of another role or none is never touched", func(t *testing.T) {
 			k := keys{t, k.db}
 			u, none := k.user(&other), k.user(nil)
 			k.member(org, u, "participant")
 			k.member(org, none, "participant")
 			k.exec(`DELETE FROM organization_users WHERE user_id IN ($1, $2)`, u, none)
-			k.exec(`UPDATE directus_roles SET name = name`)
+			// A rename that completes the pair again syncs everyone of it.
+			k.exec(`UPDATE directus_roles SET name = 'keys-away' WHERE id = $1`, member)
+			k.exec(`UPDATE directus_roles SET name = 'member' WHERE id = $1`, member)
 			if got, want := k.roleOf(u), k.id(`SELECT name FROM directus_roles WHERE id = $1`, other); got != want {
 				t.Errorf("person of another role: %q, want %q", got, want)
 			}
@@ -473,6 +491,25 @@ func TestAccessKeys(t *testing.T) {
 				t.Errorf("role: %q, want member (participant in %s)", got, org)
 			}
 		})
+	})
+
+	t.Run("the file runs again and changes nothing", func(t *testing.T) {
+		k := keys{t, k.db}
+		const state = `SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+			SELECT id || coalesce(access_staff, '') || coalesce(access_viewers, '') || coalesce(access_org_admins, '')
+			       || coalesce(access_race_directors, '') || coalesce(access_participants, '') AS x FROM organizations
+			UNION ALL SELECT id || coalesce(access_crew, '') FROM entries
+			UNION ALL SELECT id || coalesce(role::text, '') FROM directus_users
+			UNION ALL SELECT tgrelid::regclass || tgname FROM pg_trigger WHERE tgname LIKE 'access_keys_%') s`
+		before := k.id(state)
+		file, err := os.ReadFile(testenv.Path(t, "db-init/post/008_access_keys.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.exec(string(file))
+		if after := k.id(state); after != before {
+			t.Error("running db-init/post/008_access_keys.sql again changed keys, roles or triggers")
+		}
 	})
 }
 
