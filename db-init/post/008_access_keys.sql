@@ -36,6 +36,9 @@
 --   transaction-local setting trm.access_keys_writing so that these
 --   triggers do not recompute, row by row, what was just computed set by
 --   set (only SQL can set it: Directus's users cannot).
+-- - Concurrent transactions: each recomputation first locks the rows the
+--   key depends on (see trm_access_refresh_organizations), so that none
+--   writes a value without another's committed change.
 --
 -- Other triggers these writes could fire (db-init/post/001–007): on
 -- entries, entries_links_within_organization (AFTER INSERT OR UPDATE OF
@@ -43,9 +46,10 @@
 -- event_id), both deferred constraint triggers with column lists that a
 -- write of access_crew does not name; on organizations none; on
 -- directus_users none (Directus has none either). The foreign keys'
--- triggers skip rows whose keys do not change. So the upkeep's UPDATEs of
--- access_* and of directus_users.role fire nothing costly or with side
--- effects. The one index added, entry_crew (user_id, entry_id), finds the
+-- triggers skip rows whose keys do not change; a person's new role is
+-- checked against directus_roles (one index lookup). So the upkeep's
+-- UPDATEs of access_* and of directus_users.role fire nothing costly or
+-- with side effects. The one index added, entry_crew (user_id, entry_id), finds the
 -- crew seats of the people whose membership changed (multi-column: a
 -- single-column index would show in Directus's snapshot).
 --

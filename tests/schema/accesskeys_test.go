@@ -119,7 +119,12 @@ func list(ids ...string) string {
 }
 
 // TestAccessKeys proves the keys exact after every write they depend on,
-// in the same transaction, whoever writes them.
+// in the same transaction, whoever writes them: memberships added,
+// changed, moved and removed; crew seats added, moved and removed, and
+// their people's role changing; entries and events moved to another
+// organisation; a key written by hand; bulk statements; the role pair as
+// roles and memberships change; concurrent transactions (each case fails
+// without the file's row locks); and a second run of the file.
 func TestAccessKeys(t *testing.T) {
 	dbURL := pg.New(t)
 	testdirectus.Provision(t, dbURL)
