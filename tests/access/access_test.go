@@ -203,15 +203,15 @@ func removal(t *testing.T, env map[string]string, c *directusctl.Client, files *
 }
 
 func drift(t *testing.T, env map[string]string, c *directusctl.Client) {
-	pols, err := c.ListPolicies(ctx, url.Values{"filter": {`{"name":{"_eq":"viewer"}}`}})
+	pols, err := c.ListPolicies(ctx, url.Values{"filter": {`{"name":{"_eq":"org-admin"}}`}})
 	if err != nil || len(pols) != 1 {
-		t.Fatalf("policy viewer: %v %v", pols, err)
+		t.Fatalf("policy org-admin: %v %v", pols, err)
 	}
-	perms, err := c.ListPermissions(ctx, url.Values{"filter": {`{"policy":{"_eq":"` + pols[0].ID + `"},"collection":{"_eq":"entries"},"action":{"_eq":"read"}}`}})
+	perms, err := c.ListPermissions(ctx, url.Values{"filter": {`{"policy":{"_eq":"` + pols[0].ID + `"},"collection":{"_eq":"devices"},"action":{"_eq":"read"}}`}})
 	if err != nil || len(perms) != 1 {
-		t.Fatalf("viewer's entries read: %v %v", perms, err)
+		t.Fatalf("org-admin's devices read: %v %v", perms, err)
 	}
-	widened := `{"event_id":{"organization_id":{"members":{"user_id":{"_eq":"$CURRENT_USER"},"role":{"_eq":"org-admin"}}}}}`
+	widened := `{"registrations":{"organization_id":{"members":{"user_id":{"_eq":"$CURRENT_USER"},"role":{"_eq":"viewer"}}}}}`
 	if _, err := c.UpdatePermission(ctx, perms[0].ID, map[string]any{"permissions": json.RawMessage(widened)}); err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +226,8 @@ func drift(t *testing.T, env map[string]string, c *directusctl.Client) {
 		t.Fatalf("diff --json: exit %d\n%s%s", code, out, errOut)
 	}
 	ch := doc.Changes[0]
-	if ch.Change != "update permission viewer: entries read" || len(ch.Details) != 1 ||
-		ch.Details[0].Path != "filter.event_id.organization_id.members.role._eq" || ch.Details[0].From != `"org-admin"` || ch.Details[0].To != `"viewer"` {
+	if ch.Change != "update permission org-admin: devices read" || len(ch.Details) != 1 ||
+		ch.Details[0].Path != "filter.registrations.organization_id.members.role._eq" || ch.Details[0].From != `"viewer"` || ch.Details[0].To != `"org-admin"` {
 		t.Errorf("the change should read as one filter leaf: %+v", ch)
 	}
 	if code, out, errOut := trmctl(t, env, "access", "apply"); code != 0 {
