@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // Every access key is a hidden, read-only text column: the database
@@ -40,18 +40,12 @@ func TestPrint(t *testing.T) {
 	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	dec := json.NewDecoder(&out)
+	steps, err := schemaapi.ReadPrinted(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var paths []string
-	for {
-		var s struct {
-			Method, Path string
-			Body         map[string]any
-		}
-		if err := dec.Decode(&s); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range steps {
 		paths = append(paths, s.Method+" "+s.Path)
 		if s.Method == "PATCH" && (s.Body["schema"] == nil || s.Body["related_collection"] != "directus_users") {
 			t.Errorf("the relation is sent partially: %v", s.Body)

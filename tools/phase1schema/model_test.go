@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // The model is consistent with itself and with Directus's expectations;
@@ -107,18 +107,12 @@ func TestPrint(t *testing.T) {
 	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	dec := json.NewDecoder(&out)
+	steps, err := schemaapi.ReadPrinted(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var paths []string
-	for {
-		var s struct {
-			Method, Path string
-			Body         map[string]any
-		}
-		if err := dec.Decode(&s); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range steps {
 		paths = append(paths, s.Path)
 		if s.Path == "/relations" {
 			schema, _ := s.Body["schema"].(map[string]any)

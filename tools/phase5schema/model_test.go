@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // Every field of a computed collection is read-only, and its relations
@@ -45,15 +45,12 @@ func TestPrint(t *testing.T) {
 	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	dec := json.NewDecoder(&out)
+	steps, err := schemaapi.ReadPrinted(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var paths []string
-	for {
-		var s struct{ Method, Path string }
-		if err := dec.Decode(&s); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range steps {
 		paths = append(paths, s.Method+" "+s.Path)
 	}
 	if joined := strings.Join(paths, " "); !regexp.MustCompile(`^POST /collections (POST /relations ?){4}$`).MatchString(joined) {

@@ -166,3 +166,23 @@ func RelationSteps(cs []Collection) []Step {
 	}
 	return steps
 }
+
+// ReadPrinted reads back what -print wrote: the steps, in order (What is
+// not printed, so it is empty). The tools' tests check their plans with
+// it, sending nothing.
+func ReadPrinted(r io.Reader) ([]Step, error) {
+	dec := json.NewDecoder(r)
+	var steps []Step
+	for {
+		var s struct {
+			Method, Path string
+			Body         map[string]any
+		}
+		if err := dec.Decode(&s); err == io.EOF {
+			return steps, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("reading the printed plan: %w", err)
+		}
+		steps = append(steps, Step{Method: s.Method, Path: s.Path, Body: s.Body})
+	}
+}
