@@ -86,7 +86,7 @@ func TestAccessDiffOffline(t *testing.T) {
 	if r := runCLI(t, "", nil, false, append([]string{"access", "diff", "--from", "../../access"}, flags...)...); r.code != 0 || !strings.Contains(r.out, "No difference") {
 		t.Fatalf("identical folders: code %d, out %q err %q", r.code, r.out, r.err)
 	}
-	edit(t, filepath.Join(dir, "policies", "viewer.yaml"), "role: {_eq: viewer}, user_id: {_eq: $CURRENT_USER}}}}}\n      fields: [id, event_id", "role: {_eq: org-admin}, user_id: {_eq: $CURRENT_USER}}}}}\n      fields: [id, event_id")
+	edit(t, filepath.Join(dir, "policies", "org-admin.yaml"), "{registrations: {organization_id: {members: {role: {_eq: org-admin}", "{registrations: {organization_id: {members: {role: {_eq: viewer}")
 	r := runCLI(t, "", nil, false, append([]string{"access", "diff", "--from", "../../access", "--json"}, flags...)...)
 	var doc struct {
 		Changes []struct {
@@ -98,12 +98,12 @@ func TestAccessDiffOffline(t *testing.T) {
 	if r.code != 1 || json.Unmarshal([]byte(r.out), &doc) != nil {
 		t.Fatalf("code %d, out %q err %q", r.code, r.out, r.err)
 	}
-	if len(doc.Changes) != 1 || doc.Changes[0].Change != "update permission viewer: entries read" || doc.Summary["update"] != 1 ||
-		len(doc.Changes[0].Details) != 1 || doc.Changes[0].Details[0].Path != "filter.event_id.organization_id.members.role._eq" {
+	if len(doc.Changes) != 1 || doc.Changes[0].Change != "update permission org-admin: devices read" || doc.Summary["update"] != 1 ||
+		len(doc.Changes[0].Details) != 1 || doc.Changes[0].Details[0].Path != "filter.registrations.organization_id.members.role._eq" {
 		t.Fatalf("got %+v", doc)
 	}
 	text := runCLI(t, "", nil, true, append([]string{"access", "diff", "--from", "../../access"}, flags...)...)
-	if !strings.Contains(text.out, "\x1b[33mupdate permission viewer: entries read\x1b[0m") {
+	if !strings.Contains(text.out, "\x1b[33mupdate permission org-admin: devices read\x1b[0m") {
 		t.Errorf("on a terminal the change is coloured:\n%q", text.out)
 	}
 	plain := runCLI(t, "", map[string]string{"NO_COLOR": "1"}, true, append([]string{"access", "diff", "--from", "../../access"}, flags...)...)

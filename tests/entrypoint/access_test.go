@@ -127,6 +127,8 @@ func TestAccessAtBoot(t *testing.T) {
 		if err := os.Remove(filepath.Join(accessDir, "policies", "viewer.yaml")); err != nil {
 			t.Fatal(err)
 		}
+		// Every role that gives it: member and non-participant.
+		edit(t, filepath.Join(accessDir, "access.yaml"), ", viewer]", "]")
 		edit(t, filepath.Join(accessDir, "access.yaml"), ", viewer]", "]")
 		code, out := reboot(t)
 		if code != 1 {
