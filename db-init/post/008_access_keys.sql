@@ -16,11 +16,14 @@
 --    NULL when nobody.
 -- 2. entries.access_crew: the entry's crew (entry_crew) who hold the role
 --    participant in the organisation of the entry's event.
--- 3. The role pair member / non-participant (directus_roles by name): a
---    person of either role has member when they are a participant in some
---    organisation, else non-participant, whose policies leave out
---    participant's (the costliest rules). Other roles are never touched;
---    while either role is missing nothing changes.
+-- 3. The role triple member / non-participant / staff (directus_roles by
+--    name): a person of any of the three has member when they are a
+--    participant in some organisation; else non-participant when they are
+--    a viewer in some organisation, whose policies leave out
+--    participant's (the costliest rules); else staff (no organisation
+--    at all, too), whose policies leave out viewer's as well. Other roles
+--    and people without a role are never touched; while any of the three
+--    is missing nothing changes.
 --
 -- The columns are Directus's (tools/accesskeys, in snapshots/schema.yaml:
 -- hidden, read-only in the admin UI); the upkeep is here:
@@ -30,7 +33,7 @@
 --   each affected organisation, entry and person once, set-based, and
 --   writes only the rows whose value changes (IS DISTINCT FROM);
 -- - BEFORE row triggers on organizations, entries and directus_users that
---   overwrite a direct write of a key or of a role of the pair (SQL,
+--   overwrite a direct write of a key or of a role of the triple (SQL,
 --   Directus's admin UI) with the right value, and give an entry moved to
 --   another event its new crew list. The upkeep's own writes set the
 --   transaction-local setting trm.access_keys_writing so that these
@@ -214,45 +217,52 @@ $$;
 COMMENT ON FUNCTION trm_access_refresh_entries(uuid[]) IS
   'Rewrites access_crew of these entries where it differs from trm_access_crews (db-init/post/008).';
 
--- The role pair: the ids of the roles named member and non-participant,
--- both or neither (a name held by two roles is ambiguous: neither).
-CREATE OR REPLACE FUNCTION trm_access_role_pair(OUT member uuid, OUT non_participant uuid)
+-- The role triple: the ids of the roles named member, non-participant
+-- and staff, all three or none (a name held by two roles is ambiguous:
+-- none).
+CREATE OR REPLACE FUNCTION trm_access_role_triple(OUT member uuid, OUT non_participant uuid, OUT staff uuid)
 LANGUAGE sql STABLE AS $$
-  SELECT CASE WHEN m.n = 1 AND n.n = 1 THEN m.id END, CASE WHEN m.n = 1 AND n.n = 1 THEN n.id END
+  SELECT CASE WHEN m.n = 1 AND n.n = 1 AND s.n = 1 THEN m.id END,
+         CASE WHEN m.n = 1 AND n.n = 1 AND s.n = 1 THEN n.id END,
+         CASE WHEN m.n = 1 AND n.n = 1 AND s.n = 1 THEN s.id END
     FROM (SELECT min(r.id::text)::uuid AS id, count(*) AS n FROM directus_roles r WHERE r.name = 'member') m,
-         (SELECT min(r.id::text)::uuid AS id, count(*) AS n FROM directus_roles r WHERE r.name = 'non-participant') n
+         (SELECT min(r.id::text)::uuid AS id, count(*) AS n FROM directus_roles r WHERE r.name = 'non-participant') n,
+         (SELECT min(r.id::text)::uuid AS id, count(*) AS n FROM directus_roles r WHERE r.name = 'staff') s
 $$;
 
-COMMENT ON FUNCTION trm_access_role_pair() IS
-  'The ids of the Directus roles named member and non-participant, or NULLs unless each name is held by exactly one role (db-init/post/008).';
+COMMENT ON FUNCTION trm_access_role_triple() IS
+  'The ids of the Directus roles named member, non-participant and staff, or NULLs unless each name is held by exactly one role (db-init/post/008).';
 
--- Gives the people of the pair (users NULL: every person of the pair)
--- member or non-participant by their memberships; a no-op while the
--- pair is incomplete.
+-- Gives the people of the triple (users NULL: every person of the
+-- triple) member, non-participant or staff by their memberships; a no-op
+-- while the triple is incomplete.
 CREATE OR REPLACE FUNCTION trm_access_sync_roles(users uuid[]) RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
   mark text := coalesce(current_setting('trm.access_keys_writing', true), '');
-  pair record;
+  triple record;
 BEGIN
   IF users IS NOT NULL AND cardinality(users) = 0 THEN
     RETURN;
   END IF;
-  pair := trm_access_role_pair();
-  IF pair.member IS NULL THEN
+  triple := trm_access_role_triple();
+  IF triple.member IS NULL THEN
     RETURN;
   END IF;
   PERFORM 1 FROM directus_users u
-   WHERE u.role IN (pair.member, pair.non_participant) AND (users IS NULL OR u.id = ANY (users))
+   WHERE u.role IN (triple.member, triple.non_participant, triple.staff) AND (users IS NULL OR u.id = ANY (users))
    ORDER BY u.id FOR NO KEY UPDATE;
   PERFORM set_config('trm.access_keys_writing', 'on', true);
   UPDATE directus_users u
      SET role = w.role
     FROM (SELECT u2.id,
                  CASE WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = u2.id AND ou.role = 'participant')
-                      THEN pair.member ELSE pair.non_participant END AS role
+                      THEN triple.member
+                      WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = u2.id AND ou.role = 'viewer')
+                      THEN triple.non_participant
+                      ELSE triple.staff END AS role
             FROM directus_users u2
-           WHERE u2.role IN (pair.member, pair.non_participant)
+           WHERE u2.role IN (triple.member, triple.non_participant, triple.staff)
              AND (users IS NULL OR u2.id IN (SELECT DISTINCT x FROM unnest(users) AS x))) w
    WHERE u.id = w.id AND u.role IS DISTINCT FROM w.role;
   PERFORM set_config('trm.access_keys_writing', mark, true);
@@ -260,7 +270,7 @@ END
 $$;
 
 COMMENT ON FUNCTION trm_access_sync_roles(uuid[]) IS
-  'Gives these people (NULL: everyone) of the roles member and non-participant the one their memberships call for: member when participant somewhere (db-init/post/008).';
+  'Gives these people (NULL: everyone) of the roles member, non-participant and staff the one their memberships call for: member when participant somewhere, else non-participant when viewer somewhere, else staff (db-init/post/008).';
 
 -- organization_users: one function for the three statement triggers
 -- (each has its own transition tables; PL/pgSQL plans a branch only when
@@ -300,7 +310,7 @@ END
 $$;
 
 COMMENT ON FUNCTION trm_access_organization_users_changed() IS
-  'After memberships change: the lists of their organisations, the access_crew of those organisations'' entries their people crew, and those people''s role of the pair (db-init/post/008).';
+  'After memberships change: the lists of their organisations, the access_crew of those organisations'' entries their people crew, and those people''s role of the triple (db-init/post/008).';
 
 -- entry_crew: the crews of the entries before and after the statement.
 CREATE OR REPLACE FUNCTION trm_access_entry_crew_changed() RETURNS trigger
@@ -337,7 +347,7 @@ $$;
 COMMENT ON FUNCTION trm_access_events_changed() IS
   'After events change organisation: access_crew of their entries (db-init/post/008).';
 
--- The BEFORE row triggers: a key (or role of the pair) written by anyone
+-- The BEFORE row triggers: a key (or role of the triple) written by anyone
 -- but the upkeep is replaced by the right value; an entry's new event
 -- gives it that event's crew list.
 CREATE OR REPLACE FUNCTION trm_access_organizations_kept() RETURNS trigger
@@ -378,26 +388,29 @@ COMMENT ON FUNCTION trm_access_entries_kept() IS
 CREATE OR REPLACE FUNCTION trm_access_users_role_kept() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  pair record;
+  triple record;
 BEGIN
   IF NEW.role IS NULL THEN
     RETURN NEW;
   END IF;
-  pair := trm_access_role_pair();
-  IF pair.member IS NOT NULL AND NEW.role IN (pair.member, pair.non_participant) THEN
+  triple := trm_access_role_triple();
+  IF triple.member IS NOT NULL AND NEW.role IN (triple.member, triple.non_participant, triple.staff) THEN
     NEW.role := CASE WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = NEW.id AND ou.role = 'participant')
-                     THEN pair.member ELSE pair.non_participant END;
+                     THEN triple.member
+                     WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = NEW.id AND ou.role = 'viewer')
+                     THEN triple.non_participant
+                     ELSE triple.staff END;
   END IF;
   RETURN NEW;
 END
 $$;
 
 COMMENT ON FUNCTION trm_access_users_role_kept() IS
-  'Before a person is given member or non-participant other than by the upkeep: the one of the two their memberships call for (db-init/post/008).';
+  'Before a person is given member, non-participant or staff other than by the upkeep: the one of the three their memberships call for (db-init/post/008).';
 
--- Only a role that takes one of the pair's names can complete the pair
--- (the triggers' WHEN): other roles' writes, such as the access files'
--- reconciliation at boot, do not lock everyone of the pair.
+-- Only a role that takes one of the triple's names can complete the
+-- triple (the triggers' WHEN): other roles' writes, such as the access
+-- files' reconciliation at boot, do not lock everyone of the triple.
 CREATE OR REPLACE FUNCTION trm_access_roles_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -407,7 +420,7 @@ END
 $$;
 
 COMMENT ON FUNCTION trm_access_roles_changed() IS
-  'After roles are created or renamed: once member and non-participant both exist, everyone of the pair gets the right one (db-init/post/008).';
+  'After roles are created or renamed: once member, non-participant and staff all exist, everyone of the triple gets the right one (db-init/post/008).';
 
 -- The triggers, made once (a trigger of that name made by hand is left
 -- to the assertion block, which refuses it). Transition tables cannot
@@ -454,11 +467,11 @@ BEGIN
           EXECUTE FUNCTION trm_access_users_role_kept()$t$),
       ('directus_roles', 'access_keys_roles_after_insert',
        $t$AFTER INSERT ON directus_roles FOR EACH ROW
-          WHEN (NEW.name IN ('member', 'non-participant'))
+          WHEN (NEW.name IN ('member', 'non-participant', 'staff'))
           EXECUTE FUNCTION trm_access_roles_changed()$t$),
       ('directus_roles', 'access_keys_roles_after_update',
        $t$AFTER UPDATE OF name ON directus_roles FOR EACH ROW
-          WHEN (NEW.name IS DISTINCT FROM OLD.name AND NEW.name IN ('member', 'non-participant'))
+          WHEN (NEW.name IS DISTINCT FROM OLD.name AND NEW.name IN ('member', 'non-participant', 'staff'))
           EXECUTE FUNCTION trm_access_roles_changed()$t$)
     ) AS v(tbl, name, def)
   LOOP
@@ -480,13 +493,13 @@ COMMENT ON TRIGGER access_keys_kept_on_insert ON organizations IS 'A new organis
 COMMENT ON TRIGGER access_keys_kept_on_update ON organizations IS 'Access keys written by hand are replaced by the right ones (db-init/post/008).';
 COMMENT ON TRIGGER access_keys_kept_on_insert ON entries IS 'A new entry has no crew: an access_crew given with it is replaced by the right (empty) one (db-init/post/008).';
 COMMENT ON TRIGGER access_keys_kept_on_update ON entries IS 'access_crew written by hand, or an entry moved to another event, gets the right value (db-init/post/008).';
-COMMENT ON TRIGGER access_keys_role_kept_on_insert ON directus_users IS 'A person created with member or non-participant gets the one their memberships call for (db-init/post/008).';
-COMMENT ON TRIGGER access_keys_role_kept_on_update ON directus_users IS 'A person given member or non-participant gets the one their memberships call for (db-init/post/008).';
-COMMENT ON TRIGGER access_keys_roles_after_insert ON directus_roles IS 'When the pair member / non-participant becomes complete, everyone of the pair gets the right one (db-init/post/008).';
-COMMENT ON TRIGGER access_keys_roles_after_update ON directus_roles IS 'When a rename completes the pair member / non-participant, everyone of the pair gets the right one (db-init/post/008).';
+COMMENT ON TRIGGER access_keys_role_kept_on_insert ON directus_users IS 'A person created with member, non-participant or staff gets the one their memberships call for (db-init/post/008).';
+COMMENT ON TRIGGER access_keys_role_kept_on_update ON directus_users IS 'A person given member, non-participant or staff gets the one their memberships call for (db-init/post/008).';
+COMMENT ON TRIGGER access_keys_roles_after_insert ON directus_roles IS 'When the triple member / non-participant / staff becomes complete, everyone of the triple gets the right one (db-init/post/008).';
+COMMENT ON TRIGGER access_keys_roles_after_update ON directus_roles IS 'When a rename completes the triple member / non-participant / staff, everyone of the triple gets the right one (db-init/post/008).';
 
 -- Backfill: the keys of every organisation and entry and the role of
--- everyone of the pair (rows written before this file, and a rerun finds
+-- everyone of the triple (rows written before this file, and a rerun finds
 -- nothing to write).
 SELECT trm_access_refresh_organizations(ARRAY(SELECT id FROM organizations));
 SELECT trm_access_refresh_entries(ARRAY(SELECT id FROM entries));
@@ -494,14 +507,14 @@ SELECT trm_access_sync_roles(NULL);
 
 -- Assert the result, loudly: every trigger on its table, enabled, running
 -- this file's function; the foreign keys the BEFORE INSERT triggers rely
--- on immediate; no key and no role of the pair differs from its
+-- on immediate; no key and no role of the triple differs from its
 -- definition.
 DO $$
 DECLARE
   want record;
   got record;
   wrong bigint;
-  pair record;
+  triple record;
 BEGIN
   FOR want IN SELECT * FROM (VALUES
       ('organization_users', 'access_keys_after_insert', 'trm_access_organization_users_changed'),
@@ -554,15 +567,18 @@ BEGIN
   IF wrong > 0 THEN
     RAISE EXCEPTION '008_access_keys: % entries have an access_crew other than their crew gives', wrong;
   END IF;
-  pair := trm_access_role_pair();
-  IF pair.member IS NOT NULL THEN
+  triple := trm_access_role_triple();
+  IF triple.member IS NOT NULL THEN
     SELECT count(*) INTO wrong
       FROM directus_users u
-     WHERE u.role IN (pair.member, pair.non_participant)
+     WHERE u.role IN (triple.member, triple.non_participant, triple.staff)
        AND u.role <> CASE WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = u.id AND ou.role = 'participant')
-                          THEN pair.member ELSE pair.non_participant END;
+                          THEN triple.member
+                          WHEN EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = u.id AND ou.role = 'viewer')
+                          THEN triple.non_participant
+                          ELSE triple.staff END;
     IF wrong > 0 THEN
-      RAISE EXCEPTION '008_access_keys: % people have member or non-participant other than their memberships call for', wrong;
+      RAISE EXCEPTION '008_access_keys: % people have member, non-participant or staff other than their memberships call for', wrong;
     END IF;
   END IF;
 END

@@ -34,9 +34,9 @@ const (
 )
 
 // BenchmarkReads measures the reads of issue 13 as a race director (the
-// role non-participant: the staff's rules through the organisation's
-// access keys) and a participant (the role member: through the entry's
-// access_crew too), each against the same request as an administrator (no
+// role staff: the staff's rules through the organisation's access keys)
+// and a participant (the role member: through the entry's access_crew
+// too), each against the same request as an administrator (no
 // permission filter): ×admin is the ratio (target: at most 2). The world
 // is written in SQL, so db-init/post/008's triggers keep its access keys
 // and the two people's roles, as they do for data written through
@@ -253,8 +253,8 @@ func benchWorld(b *testing.B, dbURL, memberRole string) string {
 	if err := conn.QueryRow(context.Background(), roleOf, benchParticipantTok).Scan(&participantRole); err != nil {
 		b.Fatal(err)
 	}
-	if directorRole != "non-participant" || participantRole != "member" {
-		b.Fatalf("the database gave the race director the role %s and the participant %s; want non-participant and member (db-init/post/008)", directorRole, participantRole)
+	if directorRole != "staff" || participantRole != "member" {
+		b.Fatalf("the database gave the race director the role %s and the participant %s; want staff and member (db-init/post/008)", directorRole, participantRole)
 	}
 	return event
 }

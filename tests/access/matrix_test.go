@@ -900,8 +900,8 @@ func (m *matrix) updateField(t *testing.T, coll string) string {
 
 // --- the files' answer ------------------------------------------------
 
-// policies are the tester's: their role's (member or non-participant, as
-// the database keeps it: db-init/post/008), or the public policy.
+// policies are the tester's: their role's (member, non-participant or
+// staff, as the database keeps it: db-init/post/008), or the public policy.
 func (m *matrix) policies(tr tester) map[string][]access.Permission {
 	out := map[string][]access.Permission{}
 	if tr.id == "" {

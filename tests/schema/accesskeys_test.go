@@ -17,7 +17,7 @@ import (
 // The access keys db-init/post/008 keeps (docs/access-model.md, "Access
 // keys"), written and read in SQL as Directus's database user writes
 // them: each organisation's role lists, each entry's access_crew, and the
-// role pair member / non-participant.
+// role triple member / non-participant / staff.
 
 // keys writes the world of the access keys' tests and reads the keys.
 type keys struct {
@@ -122,8 +122,8 @@ func list(ids ...string) string {
 // in the same transaction, whoever writes them: memberships added,
 // changed, moved and removed; crew seats added, moved and removed, and
 // their people's role changing; entries and events moved to another
-// organisation; a key written by hand; bulk statements; the role pair as
-// roles and memberships change; concurrent transactions (each case fails
+// organisation; a key written by hand; bulk statements; the role triple
+// as roles and memberships change; concurrent transactions (each case fails
 // without the file's row locks); and a second run of the file.
 func TestAccessKeys(t *testing.T) {
 	dbURL := pg.New(t)
@@ -355,84 +355,132 @@ func TestAccessKeys(t *testing.T) {
 		}
 	})
 
-	t.Run("role pair", func(t *testing.T) {
+	t.Run("role triple", func(t *testing.T) {
 		k := keys{t, k.db}
-		// The pair starts incomplete whatever the access files made: the
-		// role non-participant, if any, is renamed away.
-		k.exec(`UPDATE directus_roles SET name = 'not-the-pair-' || id WHERE name = 'non-participant'`)
+		// The triple starts incomplete whatever the access files made: the
+		// roles non-participant and staff, if any, are renamed away.
+		k.exec(`UPDATE directus_roles SET name = 'not-the-triple-' || id WHERE name IN ('non-participant', 'staff')`)
 		member := k.roleID("member")
 		other := k.roleID("keys-other-" + unique())
-		org := k.org()
+		org, org2 := k.org(), k.org()
 
-		waiting := k.user(&member)
-		participantBefore := k.user(&member)
+		nowhere, viewerBefore, participantBefore, marshalBefore := k.user(&member), k.user(&member), k.user(&member), k.user(&member)
+		k.member(org, viewerBefore, "viewer")
 		k.member(org, participantBefore, "participant")
-		t.Run("nothing changes while a role of the pair is missing", func(t *testing.T) {
+		k.member(org, marshalBefore, "marshal")
+		var nonParticipant string
+		t.Run("nothing changes while a role of the triple is missing", func(t *testing.T) {
 			k := keys{t, k.db}
-			if got := k.roleOf(waiting); got != "member" {
-				t.Errorf("member without participation while non-participant is missing: %q, want member", got)
+			check := func(when string) {
+				t.Helper()
+				for name, u := range map[string]string{"in no organisation": nowhere, "viewer": viewerBefore, "participant": participantBefore, "marshal": marshalBefore} {
+					if got := k.roleOf(u); got != "member" {
+						t.Errorf("%s: a member who is %s: %q, want member (untouched)", when, name, got)
+					}
+				}
 			}
+			check("with member alone")
+			nonParticipant = k.roleID("non-participant")
+			check("after non-participant is created, staff missing")
 			k.exec(`DELETE FROM organization_users WHERE user_id = $1`, participantBefore)
-			if got := k.roleOf(participantBefore); got != "member" {
-				t.Errorf("member who stopped participating while non-participant is missing: %q, want member", got)
-			}
+			k.exec(`UPDATE organization_users SET role = 'org-admin' WHERE user_id = $1`, viewerBefore)
+			check("after memberships changed, staff missing")
 			k.member(org, participantBefore, "participant")
-		})
-
-		nonParticipant := k.roleID("non-participant")
-		t.Run("creating non-participant after people exist gives them theirs", func(t *testing.T) {
-			k := keys{t, k.db}
-			if got := k.roleOf(waiting); got != "non-participant" {
-				t.Errorf("member participating nowhere: %q, want non-participant", got)
-			}
-			if got := k.roleOf(participantBefore); got != "member" {
-				t.Errorf("member participating in an organisation: %q, want member", got)
+			k.exec(`UPDATE organization_users SET role = 'viewer' WHERE user_id = $1`, viewerBefore)
+			if got := k.roleOf(k.user(&nonParticipant)); got != "non-participant" {
+				t.Errorf("created as non-participant while staff is missing: %q, want non-participant (untouched)", got)
 			}
 		})
 
-		t.Run("a person created as member who participates nowhere is non-participant", func(t *testing.T) {
+		staff := k.roleID("staff")
+		t.Run("creating the last role of the triple gives everyone of it theirs", func(t *testing.T) {
 			k := keys{t, k.db}
-			if got := k.roleOf(k.user(&member)); got != "non-participant" {
-				t.Errorf("new member: %q, want non-participant", got)
+			for _, c := range []struct{ name, user, want string }{
+				{"in no organisation", nowhere, "staff"},
+				{"viewer", viewerBefore, "non-participant"},
+				{"participant", participantBefore, "member"},
+				{"marshal", marshalBefore, "staff"},
+			} {
+				if got := k.roleOf(c.user); got != c.want {
+					t.Errorf("a member who is %s: %q, want %s", c.name, got, c.want)
+				}
 			}
 		})
 
-		t.Run("gaining participant makes member, losing it non-participant", func(t *testing.T) {
+		t.Run("a person created with a role of the triple gets the one their memberships call for", func(t *testing.T) {
 			k := keys{t, k.db}
-			u := k.user(&nonParticipant)
-			k.member(org, u, "viewer")
-			if got := k.roleOf(u); got != "non-participant" {
-				t.Errorf("as viewer: %q, want non-participant", got)
+			for name, role := range map[string]string{"member": member, "non-participant": nonParticipant, "staff": staff} {
+				if got := k.roleOf(k.user(&role)); got != "staff" {
+					t.Errorf("created as %s in no organisation: %q, want staff", name, got)
+				}
 			}
-			k.exec(`UPDATE organization_users SET role = 'participant' WHERE user_id = $1`, u)
-			if got := k.roleOf(u); got != "member" {
-				t.Errorf("as participant: %q, want member", got)
+		})
+
+		t.Run("gaining and losing participant and viewer moves people between the three", func(t *testing.T) {
+			k := keys{t, k.db}
+			u := k.user(&staff)
+			name := map[string]string{member: "member", nonParticipant: "non-participant", staff: "staff"}
+			step := func(what, want string) {
+				t.Helper()
+				if got := k.roleOf(u); got != want {
+					t.Errorf("%s: %q, want %s", what, got, want)
+				}
 			}
-			k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, nonParticipant)
-			if got := k.roleOf(u); got != "member" {
-				t.Errorf("a participant given non-participant by hand: %q, want member", got)
+			k.member(org, u, "timekeeper")
+			step("as timekeeper", "staff")
+			k.member(org2, u, "viewer")
+			step("as timekeeper and viewer", "non-participant")
+			k.exec(`UPDATE organization_users SET role = 'participant' WHERE organization_id = $1 AND user_id = $2`, org2, u)
+			step("as timekeeper and participant", "member")
+			for _, role := range []string{nonParticipant, staff} {
+				k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, role)
+				step("a participant given "+name[role]+" by hand", "member")
 			}
+			k.exec(`UPDATE organization_users SET role = 'viewer' WHERE organization_id = $1 AND user_id = $2`, org2, u)
+			step("participant no more, viewer", "non-participant")
+			for _, role := range []string{member, staff} {
+				k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, role)
+				step("a viewer given "+name[role]+" by hand", "non-participant")
+			}
+			k.exec(`DELETE FROM organization_users WHERE organization_id = $1 AND user_id = $2`, org2, u)
+			step("after leaving the organisation where viewer", "staff")
+			for _, role := range []string{member, nonParticipant} {
+				k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, role)
+				step("a timekeeper given "+name[role]+" by hand", "staff")
+			}
+			k.exec(`UPDATE organization_users SET role = 'participant' WHERE organization_id = $1 AND user_id = $2`, org, u)
+			step("from timekeeper to participant", "member")
 			k.exec(`DELETE FROM organization_users WHERE user_id = $1`, u)
-			if got := k.roleOf(u); got != "non-participant" {
-				t.Errorf("after leaving: %q, want non-participant", got)
-			}
-			k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, member)
-			if got := k.roleOf(u); got != "non-participant" {
-				t.Errorf("a non-participant given member by hand: %q, want non-participant", got)
-			}
+			step("in no organisation", "staff")
 		})
 
-		t.Run("renaming a role of the pair away and back gives everyone theirs", func(t *testing.T) {
+		t.Run("renaming a role of the triple away and back gives everyone theirs", func(t *testing.T) {
 			k := keys{t, k.db}
 			u := k.user(&member)
-			k.exec(`UPDATE directus_roles SET name = 'keys-away' WHERE id = $1`, nonParticipant)
+			k.exec(`UPDATE directus_roles SET name = 'keys-away' WHERE id = $1`, staff)
 			k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, member)
 			if got := k.roleOf(u); got != "member" {
-				t.Errorf("given member while the pair is incomplete: %q, want member (untouched)", got)
+				t.Errorf("given member while the triple is incomplete: %q, want member (untouched)", got)
 			}
-			k.exec(`UPDATE directus_roles SET name = 'non-participant' WHERE id = $1`, nonParticipant)
-			if got := k.roleOf(u); got != "non-participant" {
-				t.Errorf("after the pair is complete again: %q, want non-participant", got)
+			k.exec(`UPDATE directus_roles SET name = 'staff' WHERE id = $1`, staff)
+			if got := k.roleOf(u); got != "staff" {
+				t.Errorf("after the triple is complete again: %q, want staff", got)
+			}
+		})
+
+		t.Run("a name held by two roles leaves everyone untouched", func(t *testing.T) {
+			k := keys{t, k.db}
+			u := k.user(&member)
+			twin := k.id(`INSERT INTO directus_roles (id, name) VALUES (gen_random_uuid(), 'non-participant') RETURNING id::text`)
+			k.exec(`UPDATE directus_users SET role = $2 WHERE id = $1`, u, member)
+			k.member(org, u, "viewer")
+			if got := k.roleOf(u); got != "member" {
+				t.Errorf("a viewer given member while non-participant names two roles: %q, want member (untouched)", got)
+			}
+			k.exec(`UPDATE directus_roles SET name = 'keys-twin-' || id WHERE id = $1`, twin)
+			k.exec(`DELETE FROM organization_users WHERE user_id = $1`, u)
+			if got := k.roleOf(u); got != "staff" {
+				t.Errorf("in no organisation once the triple is unambiguous again: %q, want staff", got)
 			}
 		})
 
@@ -440,9 +488,10 @@ func TestAccessKeys(t *testing.T) {
 			k := keys{t, k.db}
 			u, none := k.user(&other), k.user(nil)
 			k.member(org, u, "participant")
-			k.member(org, none, "participant")
+			k.member(org, none, "viewer")
+			k.exec(`UPDATE organization_users SET role = 'viewer' WHERE user_id = $1`, u)
 			k.exec(`DELETE FROM organization_users WHERE user_id IN ($1, $2)`, u, none)
-			// A rename that completes the pair again syncs everyone of it.
+			// A rename that completes the triple again syncs everyone of it.
 			k.exec(`UPDATE directus_roles SET name = 'keys-away' WHERE id = $1`, member)
 			k.exec(`UPDATE directus_roles SET name = 'member' WHERE id = $1`, member)
 			if got, want := k.roleOf(u), k.id(`SELECT name FROM directus_roles WHERE id = $1`, other); got != want {
@@ -458,6 +507,7 @@ func TestAccessKeys(t *testing.T) {
 		k := keys{t, k.db}
 		member := k.roleID("member")
 		k.roleID("non-participant")
+		k.roleID("staff")
 		org, org2 := k.org(), k.org()
 		event, class := k.event(org)
 		entry := k.entry(event, class)
@@ -601,8 +651,8 @@ func bulkWorld(t testing.TB, db *pgx.Conn, org, event, class string, n int, role
 }
 
 // BenchmarkAccessKeysBulk measures the bulk statements of issue 13's
-// world in one organisation: 20,000 people (of the role member, the pair
-// complete), their 20,000 memberships in one INSERT … SELECT, 10,000
+// world in one organisation: 20,000 people (of the role member, the
+// triple complete), their 20,000 memberships in one INSERT … SELECT, 10,000
 // entries, then their 20,000 crew seats in one INSERT … SELECT; with the
 // access keys' upkeep, and without it (its statement triggers disabled)
 // for the figure it adds. Each statement is timed with its commit, so
@@ -614,6 +664,7 @@ func BenchmarkAccessKeysBulk(b *testing.B) {
 	k := keys{b, connect(b, dbURL)}
 	member := k.roleID("member")
 	k.roleID("non-participant")
+	k.roleID("staff")
 	for _, c := range []struct {
 		name string
 		keys bool
