@@ -195,6 +195,13 @@ var AccessKeyRoles = map[string][]string{
 	"access_participants":   {"participant"},
 }
 
+// IsAccessKey says whether collection.field is an access key: written by
+// the database only, read by the rules.
+func IsAccessKey(collection, field string) bool {
+	_, org := AccessKeyRoles[field]
+	return collection == "organizations" && org || collection == "entries" && field == "access_crew"
+}
+
 // accessKey recognises {_contains: $CURRENT_USER} on an access key: the
 // person holds the key's roles in the item's organisation, or is on the
 // entry's crew.

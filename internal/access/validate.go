@@ -191,7 +191,7 @@ func (v *validator) fields(key, what string, p Permission) {
 			v.add(key+"#fields", "%s: unknown field %q (%s has: %s)", what, f, p.Collection, v.cat.suggest(p.Collection))
 		case p.Collection == "directus_users" && p.Action == "read" && slices.Contains(usersSecretFields, f):
 			v.add(key+"#fields", "%s: %s is a secret Directus keeps in the user's row: no one reads it", what, f)
-		case p.Action != "read" && AccessKeyRoles[f] != nil || p.Action != "read" && f == "access_crew":
+		case p.Action != "read" && IsAccessKey(p.Collection, f):
 			v.add(key+"#fields", "%s: %s is an access key the database keeps from the memberships and crews (db-init/post/008): nobody writes it", what, f)
 		case p.Collection == "directus_users" && p.Action != "read" && slices.Contains(usersProtectedFields, f):
 			v.add(key+"#fields", "%s: %s decides what the person may do or who they are: only an administrator changes it", what, f)

@@ -142,6 +142,11 @@ func TestValidateNamesFileLineAndFix(t *testing.T) {
 			want:   []string{"access_staff is an access key the database keeps", "nobody writes it"},
 		},
 		{
+			name:   "a create naming an entry's access key",
+			policy: staffYAML + "    create:\n      filter: {event_id: {organization_id: {members: {user_id: {_eq: $CURRENT_USER}}}}}\n      fields: [event_id, class_id, race_number, access_crew]\n",
+			want:   []string{"access_crew is an access key the database keeps"},
+		},
+		{
 			name:   "validation following a relation",
 			policy: staffYAML + "    create:\n      filter: {event_id: {organization_id: {members: {user_id: {_eq: $CURRENT_USER}}}}}\n      validation: {event_id: {organization_id: {_nnull: true}}}\n      fields: ['*']\n",
 			want:   []string{"validation checks the payload, which holds only event_id's key"},
