@@ -183,22 +183,24 @@ func membership(policy string, m map[string]any) (string, bool) {
 	return "org as " + strings.Join(roles, "/"), true
 }
 
-// AccessKeyRoles are the organisation roles each access key of
+// AccessKeyRoles returns the organisation roles each access key of
 // organizations lists (db-init/post/008 keeps them from
 // organization_users); entries.access_crew lists the entry's crew who are
 // participants.
-var AccessKeyRoles = map[string][]string{
-	"access_staff":          {"marshal", "org-admin", "race-director", "timekeeper"},
-	"access_viewers":        {"viewer"},
-	"access_org_admins":     {"org-admin"},
-	"access_race_directors": {"race-director"},
-	"access_participants":   {"participant"},
+func AccessKeyRoles() map[string][]string {
+	return map[string][]string{
+		"access_staff":          {"marshal", "org-admin", "race-director", "timekeeper"},
+		"access_viewers":        {"viewer"},
+		"access_org_admins":     {"org-admin"},
+		"access_race_directors": {"race-director"},
+		"access_participants":   {"participant"},
+	}
 }
 
 // IsAccessKey says whether collection.field is an access key: written by
 // the database only, read by the rules.
 func IsAccessKey(collection, field string) bool {
-	_, org := AccessKeyRoles[field]
+	_, org := AccessKeyRoles()[field]
 	return collection == "organizations" && org || collection == "entries" && field == "access_crew"
 }
 
@@ -212,7 +214,7 @@ func accessKey(policy, key string, m map[string]any) (string, bool) {
 	if key == "access_crew" {
 		return "own entry", true
 	}
-	roles, ok := AccessKeyRoles[key]
+	roles, ok := AccessKeyRoles()[key]
 	switch {
 	case !ok:
 		return "", false

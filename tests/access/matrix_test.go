@@ -515,6 +515,7 @@ func (m *matrix) load(t *testing.T) {
 // database got wrong would pass the cells unnoticed.
 func (m *matrix) accessKeysAgree(t *testing.T) {
 	t.Helper()
+	keyRoles := access.AccessKeyRoles()
 	want := map[string]map[string][]string{} // organisation → key → users
 	role := map[[2]string]string{}           // organisation, user → role
 	for _, mu := range m.items["organization_users"] {
@@ -523,7 +524,7 @@ func (m *matrix) accessKeysAgree(t *testing.T) {
 		if want[org] == nil {
 			want[org] = map[string][]string{}
 		}
-		for key, roles := range access.AccessKeyRoles {
+		for key, roles := range keyRoles {
 			if slices.Contains(roles, r) {
 				want[org][key] = append(want[org][key], user)
 			}
@@ -537,7 +538,7 @@ func (m *matrix) accessKeysAgree(t *testing.T) {
 		return strings.Join(slices.Compact(users), ",")
 	}
 	for id, o := range m.items["organizations"] {
-		for key := range access.AccessKeyRoles {
+		for key := range keyRoles {
 			if got, w := o[key], list(want[id][key]); got != w {
 				t.Errorf("organisation %s: %s is %v, the memberships say %v", o["name"], key, got, w)
 			}
