@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -30,10 +29,6 @@ import (
 var tool = schemaapi.Tool{Name: "accesskeys", Plan: plan, Check: checkInstance}
 
 func main() { tool.Main() }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return tool.Run(ctx, args, stdout, stderr)
-}
 
 // plan is every call, in order: the columns, then the alias and its
 // relation's o2m side.

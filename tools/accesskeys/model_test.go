@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
 	"testing"
-
-	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // Every access key is a hidden, read-only text column: the database
@@ -36,11 +33,7 @@ func TestAccessKeysAreKeptByTheDatabase(t *testing.T) {
 // -print sends nothing: six columns, the alias, then the relation's o2m
 // side, sent whole.
 func TestPrint(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	steps, err := schemaapi.ReadPrinted(&out)
+	steps, err := tool.Printed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -44,10 +43,6 @@ func plan() []step {
 var tool = schemaapi.Tool{Name: "phase1schema", Plan: plan, Check: refuseExisting}
 
 func main() { tool.Main() }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return tool.Run(ctx, args, stdout, stderr)
-}
 
 // refuseExisting fails when any collection or custom user field this tool
 // creates is there already: the tool builds from scratch, it does not

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-
-	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // The model is consistent with itself and with Directus's expectations;
@@ -103,11 +100,7 @@ func TestValidationPatterns(t *testing.T) {
 // -print sends nothing: the collections first, then fields, then the
 // relations, every relation with its on_delete set at creation.
 func TestPrint(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	steps, err := schemaapi.ReadPrinted(&out)
+	steps, err := tool.Printed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
@@ -51,10 +50,6 @@ func plan() []step {
 var tool = schemaapi.Tool{Name: "phase2schema", Plan: plan, Check: checkInstance}
 
 func main() { tool.Main() }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return tool.Run(ctx, args, stdout, stderr)
-}
 
 // checkInstance fails unless the Phase 1 collections are there and none of
 // what this tool creates is: the tool builds on Phase 1, it does not

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"slices"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"git.dev.trmtracking.org/trm/directus/lib/course"
-	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // The model is consistent with itself, with Directus's expectations and
@@ -141,11 +139,7 @@ func validCode(s string) error {
 // -print sends nothing: the folders, the moves into them, the
 // collections, fields, then the relations, each with its on_delete.
 func TestPrint(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	steps, err := schemaapi.ReadPrinted(&out)
+	steps, err := tool.Printed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -48,10 +47,6 @@ func plan() []step {
 var tool = schemaapi.Tool{Name: "phase3schema", Plan: plan, Check: checkInstance}
 
 func main() { tool.Main() }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return tool.Run(ctx, args, stdout, stderr)
-}
 
 // checkInstance fails unless the Phase 2 collections are there and none of
 // what this tool creates is: the tool builds on Phase 2, it does not

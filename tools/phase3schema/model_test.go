@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"slices"
@@ -10,7 +9,6 @@ import (
 
 	"git.dev.trmtracking.org/trm/directus/internal/catalog"
 	"git.dev.trmtracking.org/trm/directus/lib/rules"
-	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // The model is consistent with itself and with Directus's expectations;
@@ -141,11 +139,7 @@ func TestKeyPatternIsLibRules(t *testing.T) {
 // -print sends nothing: the folder, the collections, the added fields and
 // aliases, then the relations.
 func TestPrint(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	steps, err := schemaapi.ReadPrinted(&out)
+	steps, err := tool.Printed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"git.dev.trmtracking.org/trm/directus/lib/directusctl"
@@ -35,10 +34,6 @@ func plan() []schemaapi.Step {
 var tool = schemaapi.Tool{Name: "phase5schema", Plan: plan, Check: checkInstance}
 
 func main() { tool.Main() }
-
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return tool.Run(ctx, args, stdout, stderr)
-}
 
 // checkInstance fails unless the collections this one refers to are there
 // and it is not: the tool builds, it does not reconcile.

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
 	"testing"
-
-	"git.dev.trmtracking.org/trm/directus/tools/internal/schemaapi"
 )
 
 // Every field of a computed collection is read-only, and its relations
@@ -41,11 +38,7 @@ func TestClosingTimesAreComputedRows(t *testing.T) {
 
 // -print sends nothing: the collection, then its four relations.
 func TestPrint(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run(context.Background(), []string{"-print"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	steps, err := schemaapi.ReadPrinted(&out)
+	steps, err := tool.Printed(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

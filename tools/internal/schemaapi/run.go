@@ -1,6 +1,7 @@
 package schemaapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -167,11 +168,15 @@ func RelationSteps(cs []Collection) []Step {
 	return steps
 }
 
-// ReadPrinted reads back what -print wrote: the steps, in order (What is
-// not printed, so it is empty). The tools' tests check their plans with
-// it, sending nothing.
-func ReadPrinted(r io.Reader) ([]Step, error) {
-	dec := json.NewDecoder(r)
+// Printed runs the tool with -print and reads back what it wrote: the
+// steps, in order (What is not printed, so it is empty). The tools' tests
+// check their plans with it, sending nothing.
+func (t Tool) Printed(ctx context.Context) ([]Step, error) {
+	var out, errb bytes.Buffer
+	if code := t.Run(ctx, []string{"-print"}, &out, &errb); code != 0 {
+		return nil, fmt.Errorf("%s -print: exit %d: %s", t.Name, code, errb.String())
+	}
+	dec := json.NewDecoder(&out)
 	var steps []Step
 	for {
 		var s struct {
